@@ -1,0 +1,122 @@
+/*
+ * test_lib.c - err, buf and pos: the foundation types.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ferry/buf.h"
+#include "ferry/err.h"
+#include "ferry/pos.h"
+#include "harness.h"
+
+TEST(err_set_returns_code_and_formats)
+{
+	struct err e;
+
+	err_clear(&e);
+	CHECK_INT_EQ(err_set(&e, FERRY_EIO, "could not open \"%s\"", "x"),
+		     FERRY_EIO);
+	CHECK_INT_EQ(e.code, FERRY_EIO);
+	CHECK_STR_EQ(e.msg, "could not open \"x\"");
+	err_prefix(&e, "state %d", 7);
+	CHECK_STR_EQ(e.msg, "state 7: could not open \"x\"");
+}
+
+TEST(err_truncates_long_messages_visibly)
+{
+	struct err e;
+	char big[3000];
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	err_set(&e, FERRY_EINVAL, "%s", big);
+	CHECK_INT_EQ(strlen(e.msg), ERR_MSG_MAX - 1);
+	CHECK_STR_EQ(e.msg + ERR_MSG_MAX - 4, "...");
+}
+
+TEST(st_add_and_mult_detect_overflow)
+{
+	size_t r;
+
+	CHECK_INT_EQ(st_add(SIZE_MAX, 1, &r), FERRY_EINVAL);
+	CHECK_INT_EQ(st_mult(SIZE_MAX / 2 + 1, 2, &r), FERRY_EINVAL);
+	CHECK_INT_EQ(st_mult(3, 4, &r), 0);
+	CHECK_INT_EQ(r, 12);
+}
+
+TEST(buf_appends_and_stays_terminated)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	CHECK_STR_EQ(b.data, "");
+	CHECK_INT_EQ(buf_puts(&b, "abc"), 0);
+	CHECK_INT_EQ(buf_printf(&b, "-%d-", 42), 0);
+	for (int i = 0; i < 1000; i++)
+		CHECK_INT_EQ(buf_putc(&b, 'x'), 0);
+	CHECK_INT_EQ(b.len, 1007);
+	CHECK(strncmp(b.data, "abc-42-xxx", 10) == 0);
+	CHECK_INT_EQ(b.data[b.len], '\0');
+	buf_truncate(&b, 3);
+	CHECK_STR_EQ(b.data, "abc");
+	buf_release(&b);
+	CHECK_INT_EQ(b.len, 0);
+}
+
+TEST(buf_refuses_to_pass_its_ceiling)
+{
+	struct buf b;
+
+	buf_init(&b, 10);
+	CHECK_INT_EQ(buf_puts(&b, "0123456789"), 0);
+	CHECK_INT_EQ(buf_putc(&b, 'x'), FERRY_EFULL);
+	CHECK_INT_EQ(buf_printf(&b, "%s", "y"), FERRY_EFULL);
+	CHECK_STR_EQ(b.data, "0123456789");
+	buf_release(&b);
+}
+
+TEST(pos_roundtrips_text)
+{
+	static const char *const ok[] = {
+		"none", "pg:0/0", "pg:16/B374D848", "mysql:mysql-bin.000003:4",
+		"mysql:mysql-bin.000003:4711;gtid=0-1-42,1-2-7",
+	};
+	char out[POS_TEXT_MAX];
+	struct ferry_pos p;
+	struct err e;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		CHECK_OK(pos_parse(ok[i], &p, &e), e);
+		CHECK_STR_EQ(pos_format(&p, out, sizeof(out)), ok[i]);
+	}
+}
+
+TEST(pos_rejects_bad_text)
+{
+	static const char *const bad[] = {
+		"", "pg:", "pg:16", "pg:/1", "pg:123456789/0", "pg:1/x",
+		"mysql:", "mysql:file", "mysql:file:", "mysql::4",
+		"mysql:f:-1", "mysql:f:12a", "oracle:1",
+	};
+	struct ferry_pos p;
+	struct err e;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK_MSG(pos_parse(bad[i], &p, &e) == FERRY_EINVAL,
+			  "accepted \"%s\"", bad[i]);
+}
+
+TEST(pos_orders_binlog_files_numerically)
+{
+	struct ferry_pos a, b;
+	struct err e;
+
+	CHECK_OK(pos_parse("mysql:bin.000009:900", &a, &e), e);
+	CHECK_OK(pos_parse("mysql:bin.000010:4", &b, &e), e);
+	CHECK(pos_cmp(&a, &b) < 0);
+	CHECK(pos_cmp(&b, &a) > 0);
+	CHECK_OK(pos_parse("pg:1/0", &a, &e), e);
+	CHECK_OK(pos_parse("pg:0/FFFFFFFF", &b, &e), e);
+	CHECK(pos_cmp(&a, &b) > 0);
+	CHECK_INT_EQ(pos_cmp(&a, &a), 0);
+}
