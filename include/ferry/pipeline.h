@@ -9,10 +9,12 @@
  *        |                                               checkpoint inside)
  *        +------- confirmed position <---+
  *
- * The pipeline owns the batching policy: it calls sink.flush() only right
- * after a COMMIT (so one source transaction never spans two target
- * commits), when batch_max_rows rows are pending, when the oldest pending
- * row is batch_max_delay_ms old, or when the queue runs dry.  The position
+ * The pipeline owns the batching policy: it calls sink.flush() right after
+ * a COMMIT when batch_max_rows rows are pending or the oldest pending row
+ * is batch_max_delay_ms old, between transactions when the queue runs dry,
+ * and inside a transaction that has grown past batch_max_rows while
+ * complete transactions wait before it (so the sink can stream the long
+ * one alone).  A flush never commits part of a source transaction.  The position
  * of the last COMMIT a flush covered becomes the confirmed position, which
  * the reader passes to the source as feedback: the source acknowledges
  * only what the target has committed.
@@ -23,7 +25,10 @@
  * closes the queue; the apply thread applies what is queued, flushes the complete
  * transactions, rolls back a trailing partial one, and pipeline_run()
  * returns 0.  Any stage error stops both threads; pipeline_run() returns
- * the first error (reader errors are reported as they were raised).
+ * the first error (reader errors are reported as they were raised, after
+ * the complete transactions read before them were flushed).  Recovery
+ * from a lost connection is the caller's: run the pipeline again from
+ * the checkpoint, which the target holds.
  */
 #ifndef FERRY_PIPELINE_H
 #define FERRY_PIPELINE_H
@@ -54,15 +59,24 @@ struct pipeline_source {
 	void *self;
 };
 
-/* The apply side, called from the apply thread only. */
+/*
+ * The apply side, called from the apply thread only.  The sink sees
+ * BEGIN, rows and COMMIT in source order and must keep the transaction
+ * boundaries: flush() commits, in one target transaction, everything up
+ * to the last COMMIT it was given, and keeps the rows of an unfinished
+ * transaction after it; rollback() discards exactly those.  To bound
+ * memory the sink may write the rows of a long transaction into an open
+ * target transaction before its COMMIT arrives: the pipeline flushes the
+ * complete transactions first, so such a target transaction holds one
+ * source transaction only and rolling it back loses nothing else.
+ */
 struct pipeline_sink {
 	/* Take ownership of `c` (also on error). */
 	int (*apply)(void *self, struct change *c, struct err *e);
-	/* Make everything applied so far durable in one target transaction.
-	 * Called only at transaction boundaries. */
+	/* Commit everything up to the last COMMIT applied. */
 	int (*flush)(void *self, struct err *e);
-	/* Discard what was applied since the last flush (a trailing
-	 * transaction without its COMMIT at shutdown). */
+	/* Discard what was applied after the last COMMIT (a transaction cut
+	 * short by a stop or an error). */
 	void (*rollback)(void *self);
 	void *self;
 };

@@ -150,7 +150,8 @@ static void *reader_main(void *arg)
 struct apply_state {
 	bool in_txn;
 	bool committed_pending;		/* complete txns not yet flushed */
-	uint64_t pending_rows;
+	uint64_t pending_rows;		/* since the last flush */
+	uint64_t txn_rows;		/* in the transaction being applied */
 	int64_t oldest_ms;		/* when the first pending row came */
 	struct ferry_pos last_commit;
 };
@@ -165,7 +166,8 @@ static int flush(struct pipeline *p, struct apply_state *as,
 	res->flushes++;
 	res->confirmed = as->last_commit;
 	as->committed_pending = false;
-	as->pending_rows = 0;
+	/* the unfinished transaction's rows stay with the sink */
+	as->pending_rows = as->in_txn ? as->txn_rows : 0;
 	pthread_mutex_lock(&p->lock);
 	p->confirmed = as->last_commit;
 	pthread_mutex_unlock(&p->lock);
@@ -188,6 +190,7 @@ static int apply_one(struct pipeline *p, struct apply_state *as,
 	switch (kind) {
 	case CHANGE_BEGIN:
 		as->in_txn = true;
+		as->txn_rows = 0;
 		break;
 	case CHANGE_COMMIT:
 		as->in_txn = false;
@@ -198,14 +201,23 @@ static int apply_one(struct pipeline *p, struct apply_state *as,
 	default:
 		if (as->pending_rows++ == 0)
 			as->oldest_ms = mono_ms();
+		as->txn_rows++;
 		res->rows++;
 		break;
 	}
 	rc = p->sink->apply(p->sink->self, c, e);
-	if (rc || kind != CHANGE_COMMIT)
+	if (rc)
 		return rc;
-	as->committed_pending = true;
-	return batch_due(p, as) ? flush(p, as, res, e) : 0;
+	if (kind == CHANGE_COMMIT) {
+		as->committed_pending = true;
+		return batch_due(p, as) ? flush(p, as, res, e) : 0;
+	}
+	/* a long transaction: commit the ones before it so the sink may
+	 * stream this one into a target transaction of its own */
+	if (as->in_txn && as->committed_pending &&
+	    as->txn_rows >= (uint64_t)p->opt->batch_max_rows)
+		return flush(p, as, res, e);
+	return 0;
 }
 
 static int apply_loop(struct pipeline *p, struct pipeline_result *res,
@@ -240,9 +252,11 @@ static int apply_loop(struct pipeline *p, struct pipeline_result *res,
 		if (rc)
 			break;
 	}
-	if (as.in_txn || (rc && as.pending_rows))
+	if (rc)
+		return rc;	/* the target's state is unknown: no flush */
+	if (as.in_txn)
 		p->sink->rollback(p->sink->self);
-	if (!rc && as.committed_pending)
+	if (as.committed_pending)
 		rc = flush(p, &as, res, e);
 	return rc;
 }
