@@ -7,6 +7,7 @@
 #include "ferry/buf.h"
 #include "ferry/err.h"
 #include "ferry/pos.h"
+#include "ferry/sha256.h"
 #include "harness.h"
 
 TEST(err_set_returns_code_and_formats)
@@ -119,4 +120,33 @@ TEST(pos_orders_binlog_files_numerically)
 	CHECK_OK(pos_parse("pg:0/FFFFFFFF", &b, &e), e);
 	CHECK(pos_cmp(&a, &b) > 0);
 	CHECK_INT_EQ(pos_cmp(&a, &a), 0);
+}
+
+TEST(sha256_matches_known_vectors)
+{
+	char hex[65];
+	char million[1001];
+	struct sha256 s;
+	unsigned char d[32];
+
+	sha256_hex("", 0, hex);
+	CHECK_STR_EQ(hex, "e3b0c44298fc1c149afbf4c8996fb924"
+			  "27ae41e4649b934ca495991b7852b855");
+	sha256_hex("abc", 3, hex);
+	CHECK_STR_EQ(hex, "ba7816bf8f01cfea414140de5dae2223"
+			  "b00361a396177a9cb410ff61f20015ad");
+	sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		   56, hex);
+	CHECK_STR_EQ(hex, "248d6a61d20638b8e5c026930c3e6039"
+			  "a33ce45964ff2167f6ecedd419db06c1");
+	/* one million 'a' fed in uneven pieces */
+	memset(million, 'a', sizeof(million));
+	sha256_init(&s);
+	for (int i = 0; i < 1000; i++)
+		sha256_update(&s, million, i % 2 ? 999 : 1001);
+	sha256_final(&s, d);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	CHECK_STR_EQ(hex, "cdc76e5c9914fb9281a1c7e284d73e67"
+			  "f1809a48a497200e046d39ccc7112cd0");
 }
