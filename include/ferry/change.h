@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "ferry/buf.h"
+#include "ferry/checkpoint.h"
 #include "ferry/err.h"
 #include "ferry/pos.h"
 
@@ -112,6 +113,8 @@ struct change {
 					   BEGIN/COMMIT; 0 if unknown */
 	struct ferry_pos *pos;		/* BEGIN/COMMIT only, else NULL */
 	bool snapshot;			/* produced by the initial snapshot */
+	struct snapshot_mark *mark;	/* COMMIT of a snapshot chunk: the
+					   progress it completes; owned */
 	uint32_t ncols;
 	struct datum *oldv;		/* NULL if no old image */
 	struct datum *newv;		/* NULL if no new image */

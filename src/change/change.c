@@ -107,6 +107,7 @@ void change_free(struct change *c)
 	if (!c)
 		return;
 	table_desc_unref(c->table);
+	snapshot_mark_free(c->mark);
 	free(c->pos);
 	free(c->oldv);
 	free(c->newv);

@@ -1,0 +1,107 @@
+/*
+ * sink.h - writing the new database: one interface, one backend per
+ * database (sink/pg_sink.c, sink/mysql_sink.c).
+ *
+ * The sink receives target-shaped changes (the transform has renamed
+ * tables and columns) in source order and keeps the contract of
+ * pipeline.h's struct pipeline_sink: sink_flush() commits, in one target
+ * transaction, everything up to the last COMMIT together with the
+ * checkpoint (position and snapshot marks), so data and checkpoint commit
+ * atomically; sink_rollback() drops what came after the last COMMIT.
+ *
+ * Writes are idempotent: inserts and updates are upserts on the target
+ * table's primary key, deletes are by key, so replaying from the
+ * checkpoint after a crash converges to the same rows.  An UPDATE whose
+ * new image lacks a value (PostgreSQL's unchanged TOAST column) updates
+ * only the columns it has, leaving the target's copy of the rest, which
+ * is the right value because the target is a replica of the source.
+ *
+ * The sink creates its checkpoint tables if missing and never touches a
+ * target table that no change names.
+ *
+ * Threading: one thread (the apply thread).  Connection loss is
+ * FERRY_ECONN; the caller restarts from the checkpoint.
+ */
+#ifndef FERRY_SINK_H
+#define FERRY_SINK_H
+
+#include <stddef.h>
+
+#include "ferry/change.h"
+#include "ferry/checkpoint.h"
+#include "ferry/config.h"
+#include "ferry/err.h"
+
+struct sink;
+
+struct sink_params {
+	const struct config_db *db;	/* borrowed for the sink's life */
+	const char *password;		/* copied */
+	const char *checkpoint_id;	/* names this stream's checkpoint */
+	size_t txn_memory;		/* bytes of an unfinished transaction
+					   kept before streaming it */
+	const char *application_name;
+};
+
+struct sink_stats {
+	uint64_t rows;			/* row changes written */
+	uint64_t commits;		/* target transactions */
+	uint64_t statements;
+};
+
+struct sink_ops {
+	const char *name;
+	int (*load_checkpoint)(struct sink *k, struct checkpoint *cp,
+			       struct err *e);
+	int (*apply)(struct sink *k, struct change *c, struct err *e);
+	int (*flush)(struct sink *k, struct err *e);
+	void (*rollback)(struct sink *k);
+	void (*stats)(struct sink *k, struct sink_stats *out);
+	void (*close)(struct sink *k);
+};
+
+struct sink {
+	const struct sink_ops *ops;
+};
+
+/* Connect and create the checkpoint tables if missing.  Dispatches on
+ * params->db->driver. */
+int sink_open(const struct sink_params *p, struct sink **out, struct err *e)
+	FERRY_MUSTCHECK;
+
+/* Fill `cp` (release with checkpoint_release()); cp->exists is false on a
+ * fresh target. */
+static inline int sink_load_checkpoint(struct sink *k, struct checkpoint *cp,
+				       struct err *e)
+{
+	return k->ops->load_checkpoint(k, cp, e);
+}
+
+/* Takes ownership of `c`, also on error. */
+static inline int sink_apply(struct sink *k, struct change *c, struct err *e)
+{
+	return k->ops->apply(k, c, e);
+}
+
+static inline int sink_flush(struct sink *k, struct err *e)
+{
+	return k->ops->flush(k, e);
+}
+
+static inline void sink_rollback(struct sink *k)
+{
+	k->ops->rollback(k);
+}
+
+static inline void sink_close(struct sink *k)
+{
+	if (k)
+		k->ops->close(k);
+}
+
+int pg_sink_open(const struct sink_params *p, struct sink **out,
+		 struct err *e) FERRY_MUSTCHECK;
+int mysql_sink_open(const struct sink_params *p, struct sink **out,
+		    struct err *e) FERRY_MUSTCHECK;
+
+#endif
