@@ -87,6 +87,19 @@ struct config {
  */
 int config_load(const char *path, struct config *cfg, struct err *e)
 	FERRY_MUSTCHECK;
+
+/*
+ * The same from `len` bytes at `data` (borrowed for the call; the fuzzer
+ * and tests use it).  `name` stands for the file in messages and becomes
+ * cfg->path; relative paths resolve against `base_dir` (NULL: the current
+ * directory), which must exist (FERRY_EIO otherwise).  Password files are
+ * checked exactly as by config_load().
+ */
+int config_load_buffer(const char *name, const char *data, size_t len,
+		       const char *base_dir, struct config *cfg,
+		       struct err *e) FERRY_MUSTCHECK;
+
+/* Free what config_load() filled and zero *cfg; a zeroed cfg is fine. */
 void config_release(struct config *cfg);
 
 /*
