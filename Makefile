@@ -58,10 +58,13 @@ INTEG_SRC := $(sort $(wildcard tests/integration/t_*.c))
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 HARNESS_OBJ := $(BUILD)/tests/harness.o
-TEST_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%) \
-	$(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%) \
-	$(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%) \
+# test programs run registered TESTs through the harness's main();
+# helpers and benchmarks have their own main()
+HARNESSED_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%) \
+	$(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
+PLAIN_BINS := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%) \
 	$(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
+TEST_BINS := $(HARNESSED_BINS) $(PLAIN_BINS)
 
 .PHONY: all deps test check check-integration bench fuzz cppcheck valgrind \
 	check-headers install clean test-bins FORCE
@@ -95,7 +98,11 @@ $(BUILD)/tests/%.o: tests/%.c
 	$(SAY) "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -c -o $@ $<
 
-$(TEST_BINS): %: %.o $(HARNESS_OBJ) $(LIB_OBJ)
+$(HARNESSED_BINS): %: %.o $(HARNESS_OBJ) $(LIB_OBJ)
+	$(SAY) "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(PLAIN_BINS): %: %.o $(LIB_OBJ)
 	$(SAY) "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

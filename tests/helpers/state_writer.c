@@ -7,11 +7,6 @@
  *
  * Exit codes: 2 usage, 1 a state store call failed, 3 the store holds
  * something the writer did not expect.
- *
- * Entry point: the Makefile links every helper with tests/harness.o,
- * whose main() runs registered tests, so this program cannot have its
- * own main().  It does its work from a constructor instead, which glibc
- * calls with (argc, argv, envp) before main(), and exits from there.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,7 +22,7 @@ static int fail(const char *what, const struct err *e)
 	return 1;
 }
 
-static int writer_main(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	struct state_options opt = { SW_MAP_SIZE, SW_MAX_MAP_SIZE };
 	static char row[SW_ROW_MAX];
@@ -80,19 +75,4 @@ static int writer_main(int argc, char **argv)
 		if (state_txn_commit(t, &e))
 			return fail("commit", &e);
 	}
-}
-
-__attribute__((constructor)) static void writer_entry(int argc, char **argv,
-						       char **envp)
-{
-	(void)envp;
-	exit(writer_main(argc, argv));
-}
-
-/* Only used if a build links this without the harness: the constructor
- * has exited before main() could run. */
-__attribute__((weak)) int main(void);
-__attribute__((weak)) int main(void)
-{
-	return 2;
 }

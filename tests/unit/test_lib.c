@@ -2,10 +2,12 @@
  * test_lib.c - err, buf and pos: the foundation types.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ferry/buf.h"
 #include "ferry/err.h"
+#include "ferry/json.h"
 #include "ferry/pos.h"
 #include "ferry/sha256.h"
 #include "harness.h"
@@ -149,4 +151,29 @@ TEST(sha256_matches_known_vectors)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
 	CHECK_STR_EQ(hex, "cdc76e5c9914fb9281a1c7e284d73e67"
 			  "f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST(json_strings_roundtrip_and_reject_non_arrays)
+{
+	const char *in[] = { "42", "a\"b\\c", "h\xc3\xa9" };
+	size_t lens[] = { 2, 5, 3 };
+	char **out, *text;
+	size_t n;
+	struct err e;
+
+	CHECK_OK(json_strings_encode(in, lens, 3, &text, &e), e);
+	CHECK_STR_EQ(text, "[\"42\",\"a\\\"b\\\\c\",\"h\xc3\xa9\"]");
+	CHECK_OK(json_strings_decode(text, &out, &n, &e), e);
+	CHECK_INT_EQ(n, 3);
+	for (size_t i = 0; i < n; i++)
+		CHECK_STR_EQ(out[i], in[i]);
+	json_strings_free(out, n);
+	free(text);
+	CHECK_INT_EQ(json_strings_decode("{}", &out, &n, &e), FERRY_EINVAL);
+	CHECK_INT_EQ(json_strings_decode("[1]", &out, &n, &e), FERRY_EINVAL);
+	CHECK_INT_EQ(json_strings_decode("[\"a\"", &out, &n, &e),
+		     FERRY_EINVAL);
+	CHECK_INT_EQ(json_strings_encode((const char *[]){ "\xff" },
+					 (size_t[]){ 1 }, 1, &text, &e),
+		     FERRY_EINVAL);
 }

@@ -1,0 +1,349 @@
+/*
+ * cmd_run.c - `ferry run`: wire config, state, source, transform and sink
+ * into the pipeline, and keep it running.
+ *
+ * Recovery is always the same move: close everything, read the
+ * checkpoint back from the target, open everything again.  A lost
+ * connection (source or target) therefore costs a reconnect and a short
+ * replay, never a lost or doubled change; it is retried with capped
+ * exponential backoff.  Other errors (configuration, a protocol
+ * violation, a damaged state store) stop ferry with exit code 1 so that
+ * the operator, or systemd, sees them.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ferry/log.h"
+#include "ferry/mapping.h"
+#include "ferry/pipeline.h"
+#include "ferry/signals.h"
+#include "ferry/sink.h"
+#include "ferry/source.h"
+#include "ferry/state.h"
+#include "ferry/transform.h"
+
+#define BACKOFF_MIN_MS 250
+#define BACKOFF_MAX_MS 30000
+/* a run this long counts as healthy: the next failure starts the backoff
+ * over */
+#define HEALTHY_RUN_MS 60000
+/* the state store's copy of the position is informational: refresh it
+ * at most this often */
+#define STATE_POSITION_MS 1000
+
+struct runner {
+	struct transform *tf;
+	struct sink *sink;
+	struct source *src;
+	struct state *state;
+	struct ferry_pos last_commit;	/* last COMMIT handed to the sink */
+	int64_t state_written_ms;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- pipeline adapters ------------------------------------------------ */
+
+static int src_next(void *self, struct change **out, int timeout_ms,
+		    struct err *e)
+{
+	return source_next(((struct runner *)self)->src, out, timeout_ms, e);
+}
+
+static int src_feedback(void *self, const struct ferry_pos *confirmed,
+			struct err *e)
+{
+	return source_feedback(((struct runner *)self)->src, confirmed, e);
+}
+
+static int emit_to_sink(void *ctx, struct change *c, struct err *e)
+{
+	struct runner *r = ctx;
+
+	if (c->kind == CHANGE_COMMIT && c->pos && c->pos->kind != POS_NONE)
+		r->last_commit = *c->pos;
+	return sink_apply(r->sink, c, e);
+}
+
+static int sink_apply_cb(void *self, struct change *c, struct err *e)
+{
+	struct runner *r = self;
+
+	return transform_apply(r->tf, c, emit_to_sink, r, e);
+}
+
+static int sink_flush_cb(void *self, struct err *e)
+{
+	struct runner *r = self;
+	struct state_txn *t;
+	struct err se;
+	int rc;
+
+	rc = sink_flush(r->sink, e);
+	if (rc || r->last_commit.kind == POS_NONE ||
+	    mono_ms() - r->state_written_ms < STATE_POSITION_MS)
+		return rc;
+	/* a copy for `ferry status`; the target's checkpoint rules */
+	r->state_written_ms = mono_ms();
+	if (state_txn_begin(r->state, STATE_TXN_WRITE, &t, &se) ||
+	    state_position_put(t, &r->last_commit, &se) ||
+	    state_txn_commit(t, &se)) {
+		state_txn_abort(t);
+		log_warn("state", "could not record the position: %s", se.msg);
+	}
+	return 0;
+}
+
+static void sink_rollback_cb(void *self)
+{
+	sink_rollback(((struct runner *)self)->sink);
+}
+
+/* ---- setup ------------------------------------------------------------ */
+
+/*
+ * The mapping may not change under a migration that has started: rows
+ * already written were shaped by the old one.  The first run records its
+ * checksum; later runs compare.
+ */
+static int check_mapping(struct state *st, const struct mapping *m,
+			 bool accept_change, struct err *e)
+{
+	char stored[80];
+	struct state_txn *t;
+	int rc;
+
+	rc = state_txn_begin(st, STATE_TXN_WRITE, &t, e);
+	if (rc)
+		return rc;
+	rc = state_meta_get_str(t, "mapping.sha256", stored, sizeof(stored),
+				e);
+	if (rc == 0 && strcmp(stored, m->sha256) != 0 && !accept_change) {
+		state_txn_abort(t);
+		return err_set(e, FERRY_ESTATE,
+			       "mapping \"%s\" changed since this migration "
+			       "started (sha256 %.12s..., was %.12s...); "
+			       "rows already written follow the old one. Run "
+			       "with --accept-mapping-change if that is "
+			       "intended", m->path, m->sha256, stored);
+	}
+	if (rc && rc != FERRY_ENOTFOUND) {
+		state_txn_abort(t);
+		return rc;
+	}
+	if (rc == FERRY_ENOTFOUND || strcmp(stored, m->sha256) != 0) {
+		if (rc == 0)
+			log_warn("run", "accepting changed mapping sha256=%s "
+				 "previous=%s", m->sha256, stored);
+		rc = state_meta_put_str(t, "mapping.sha256", m->sha256, e);
+		if (rc) {
+			state_txn_abort(t);
+			return rc;
+		}
+	}
+	return state_txn_commit(t, e);
+}
+
+static void checkpoint_id(const struct config *cfg, char *out, size_t n)
+{
+	if (cfg->source.driver == CONFIG_DRIVER_POSTGRESQL)
+		snprintf(out, n, "pg:%s", cfg->source.slot);
+	else
+		snprintf(out, n, "mysql:%u", cfg->source.server_id);
+}
+
+/*
+ * One life of the pipeline: open the sink, read its checkpoint, open the
+ * source from there, run until stopped or failed.
+ */
+static int run_once(const struct config *cfg, const struct mapping *map,
+		    struct runner *r, const char *src_pw, const char *dst_pw,
+		    bool *ready_sent, struct err *e)
+{
+	struct pipeline_options po = {
+		.batch_max_rows = cfg->batch_max_rows,
+		.batch_max_delay_ms = cfg->batch_max_delay_ms,
+		.queue_max_items = (size_t)cfg->queue_max_changes,
+		.queue_max_bytes = cfg->queue_max_bytes,
+		.stop_grace_ms = 5000,
+	};
+	struct pipeline_source ps = { src_next, src_feedback, r };
+	struct pipeline_sink pk = { sink_apply_cb, sink_flush_cb,
+				    sink_rollback_cb, r };
+	struct sink_params kp = { 0 };
+	struct source_params sp = { 0 };
+	struct pipeline_result res;
+	struct checkpoint cp = { 0 };
+	char id[96], text[POS_TEXT_MAX];
+	int rc;
+
+	checkpoint_id(cfg, id, sizeof(id));
+	kp.db = &cfg->target;
+	kp.password = dst_pw;
+	kp.checkpoint_id = id;
+	kp.txn_memory = cfg->txn_max_bytes;
+	kp.application_name = "ferry";
+	rc = sink_open(&kp, &r->sink, e);
+	if (!rc)
+		rc = sink_load_checkpoint(r->sink, &cp, e);
+	if (rc)
+		goto out;
+	log_info("run", "checkpoint id=%s position=%s tables=%zu", id,
+		 cp.exists ? pos_format(&cp.pos, text, sizeof(text)) : "none",
+		 cp.ntables);
+	sp.db = &cfg->source;
+	sp.password = src_pw;
+	sp.mapping = map;
+	sp.cp = &cp;
+	sp.snapshot_chunk_rows = cfg->batch_max_rows;
+	sp.application_name = "ferry";
+	rc = source_open(&sp, &r->src, e);
+	if (rc)
+		goto out;
+	r->tf = transform_new(map, cfg->source.driver ==
+					   CONFIG_DRIVER_POSTGRESQL &&
+					   cfg->target.driver ==
+					   CONFIG_DRIVER_POSTGRESQL);
+	memset(&r->last_commit, 0, sizeof(r->last_commit));
+	if (!*ready_sent) {
+		sd_notify(0, "READY=1\nSTATUS=migrating");
+		*ready_sent = true;
+	}
+	rc = pipeline_run(&po, &ps, &pk, &res, e);
+	log_info("run", "pipeline stopped rows=%" PRIu64 " txns=%" PRIu64
+		 " flushes=%" PRIu64 " confirmed=%s", res.rows, res.txns,
+		 res.flushes, pos_format(&res.confirmed, text, sizeof(text)));
+out:
+	checkpoint_release(&cp);
+	source_close(r->src);
+	sink_close(r->sink);
+	transform_free(r->tf);
+	r->src = NULL;
+	r->sink = NULL;
+	r->tf = NULL;
+	return rc;
+}
+
+/* Sleep `ms`, waking early on a stop request. */
+static void backoff_sleep(int ms)
+{
+	int64_t until = mono_ms() + ms;
+
+	while (!signals_stop_requested() && mono_ms() < until)
+		usleep(20000);
+}
+
+static int read_passwords(const struct config *cfg, char *src, char *dst,
+			  size_t n, struct err *e)
+{
+	int rc = config_read_password(&cfg->source, src, n, e);
+
+	if (rc)
+		return err_prefix(e, "source password");
+	rc = config_read_password(&cfg->target, dst, n, e);
+	if (rc)
+		return err_prefix(e, "target password");
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "accept-mapping-change", no_argument, NULL, 'A' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct state_options so;
+	struct runner r = { 0 };
+	struct mapping map;
+	struct config cfg;
+	char versions[512], src_pw[1024], dst_pw[1024];
+	bool accept = false, ready = false;
+	int backoff = BACKOFF_MIN_MS, argi, rc, c;
+	struct err e;
+
+	rc = cli_load_config(argc, argv, " [--accept-mapping-change]", &cfg,
+			     &argi);
+	if (rc)
+		return rc == CLI_DONE ? CLI_OK : rc;
+	/* run's own options follow the common ones */
+	optind = argi;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'A') {
+			config_release(&cfg);
+			return CLI_USAGE;
+		}
+		accept = true;
+	}
+	cli_versions(versions, sizeof(versions));
+	log_info("run", "%s config=%s", versions, cfg.path);
+	rc = CLI_FAILED;
+	if (signals_install(&e))
+		goto fail_cfg;
+	if (mapping_load(cfg.mapping, &map, &e)) {
+		fprintf(stderr, "%s\n", e.msg);
+		config_release(&cfg);
+		return CLI_USAGE;
+	}
+	so.map_size = cfg.state_map_size;
+	so.max_map_size = cfg.state_max_map_size;
+	if (state_open(cfg.state_dir, &so, &r.state, &e) ||
+	    check_mapping(r.state, &map, accept, &e) ||
+	    read_passwords(&cfg, src_pw, dst_pw, sizeof(src_pw), &e))
+		goto fail_map;
+
+	for (;;) {
+		int64_t started = mono_ms();
+
+		rc = run_once(&cfg, &map, &r, src_pw, dst_pw, &ready, &e);
+		if (signals_stop_requested() && (rc == 0 || rc == FERRY_ECONN))
+			break;
+		if (rc != FERRY_ECONN)
+			break;
+		if (mono_ms() - started >= HEALTHY_RUN_MS)
+			backoff = BACKOFF_MIN_MS;
+		log_warn("run", "%s; reconnecting in %d ms", e.msg, backoff);
+		sd_notify(0, "STATUS=reconnecting");
+		backoff_sleep(backoff);
+		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+						       : backoff * 2;
+		if (signals_stop_requested()) {
+			rc = 0;
+			break;
+		}
+	}
+	sd_notify(0, "STOPPING=1");
+	if (rc == 0 || rc == FERRY_ECONN) {
+		log_info("run", "stopped");
+		rc = CLI_OK;
+		goto out;
+	}
+fail_map:
+	mapping_release(&map);
+fail_cfg:
+	log_error("run", "%s", e.msg);
+	memset(src_pw, 0, sizeof(src_pw));
+	memset(dst_pw, 0, sizeof(dst_pw));
+	state_close(r.state);
+	config_release(&cfg);
+	return CLI_FAILED;
+out:
+	memset(src_pw, 0, sizeof(src_pw));
+	memset(dst_pw, 0, sizeof(dst_pw));
+	mapping_release(&map);
+	state_close(r.state);
+	config_release(&cfg);
+	return rc;
+}
