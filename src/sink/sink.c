@@ -9,8 +9,7 @@ int sink_open(const struct sink_params *p, struct sink **out, struct err *e)
 	case CONFIG_DRIVER_POSTGRESQL:
 		return pg_sink_open(p, out, e);
 	case CONFIG_DRIVER_MYSQL:
-		return err_set(e, FERRY_ENOTSUP, "the MySQL writer is not "
-			       "part of this build yet");
+		return mysql_sink_open(p, out, e);
 	}
 	return err_set(e, FERRY_EINVAL, "unknown target driver");
 }

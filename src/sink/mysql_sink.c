@@ -1,0 +1,1780 @@
+/*
+ * mysql_sink.c - batched, idempotent apply to MySQL / MariaDB (see sink.h).
+ *
+ * The twin of pg_sink.c: target-shaped changes come in, target
+ * transactions go out.  Changes are buffered until flush; a flush sends
+ * START TRANSACTION, the batch as few multi-row statements as source order
+ * allows, the checkpoint, and COMMIT.
+ *
+ * Why this method: Connector/C has no pipeline mode and its prepared
+ * statements bind one row per execution, so the fast way to write many
+ * rows is one big SQL text per statement, with every value escaped by
+ * mysql_real_escape_string() on the connection (charset utf8mb4, set at
+ * connect) or, for numbers, dates and booleans, checked and written as a
+ * literal.  Several statements then go in one round trip as a
+ * multi-statement query (CLIENT_MULTI_STATEMENTS; the server stops at the
+ * first failing statement, and counting results tells which it was), so
+ * a small flush is one round trip and interleaved single-row changes cost
+ * little more than a bulk statement per row.  Neighbouring changes of the
+ * same kind on the same table become one statement:
+ *
+ *	INSERT INTO t (...) VALUES (...),(...) ON DUPLICATE KEY UPDATE ...
+ *	DELETE FROM t WHERE (k1,k2) IN ((..),(..))
+ *
+ * Source order is kept exactly (only runs of neighbours are merged).  A
+ * key repeated in one upsert run needs no split here: the second row of
+ * an INSERT ... ON DUPLICATE KEY UPDATE updates the first.  No statement,
+ * and no multi-statement packet, grows past half the server's
+ * max_allowed_packet (read at connect): a longer one is cut between rows.
+ *
+ * A long source transaction is not held in memory: once the unfinished
+ * transaction's buffer passes txn_memory and no complete transaction is
+ * waiting (the pipeline flushes those first), its rows are sent into an
+ * open target transaction, which its COMMIT's flush then commits.
+ *
+ * MySQL specifics: DDL commits implicitly, so the checkpoint tables are
+ * created at open, before any data transaction, and TRUNCATE (DDL there)
+ * is written as DELETE FROM to stay inside the transaction.  The target
+ * database is the connection's; a change's schema name is ignored.
+ */
+#include <errmsg.h>
+#include <inttypes.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ferry/buf.h"
+#include "ferry/change.h"
+#include "ferry/checkpoint.h"
+#include "ferry/config.h"
+#include "ferry/err.h"
+#include "ferry/log.h"
+#include "ferry/mem.h"
+#include "ferry/pos.h"
+#include "ferry/sink.h"
+
+/* A statement or multi-statement packet stays under half the server's
+ * max_allowed_packet, and under this, which bounds our own buffer. */
+#define MY_SINK_STMT_CAP ((size_t)16 << 20)
+/* Room the protocol needs around one statement in a packet. */
+#define MY_SINK_PACKET_SLACK 1024
+/* Keys per DELETE ... IN: keeps the server's range optimizer on the
+ * primary key (a huge IN list may fall back to a scan). */
+#define MY_SINK_MAX_DELETE_KEYS 1000
+/* The alias of the new row in MySQL 8's INSERT ... AS alias form. */
+#define MY_SINK_ROW_ALIAS "`ferry_new_row`"
+
+/* MySQL 8 error numbers that MariaDB's headers do not define. */
+#define MY_ER_SESSION_WAS_KILLED 3169
+#define MY_ER_CLIENT_INTERACTION_TIMEOUT 4031
+
+struct my_target {
+	char *name;
+	struct buf qname;	/* `name` */
+	uint32_t ncols;
+	char **cols;
+	int *pk;		/* target column indexes of the key, in order */
+	size_t npk;
+};
+
+/* How one target-shaped table_desc lands on a target table. */
+struct plan {
+	struct table_desc *desc;	/* reference held */
+	struct my_target *tt;
+	int *keycols;			/* key part j -> change col */
+	bool *is_key;			/* change col -> part of the key */
+	struct buf ins_head;		/* INSERT INTO `t` (`a`,...) VALUES */
+	struct buf ins_tail;		/*  ON DUPLICATE KEY UPDATE ... */
+	struct buf del_head;		/* DELETE FROM `t` WHERE ... IN ( */
+};
+
+enum op_class {
+	OP_NONE = 0,
+	OP_UPSERT,
+	OP_DELETE,
+	OP_PARTIAL,	/* update lacking some values (unchanged TOAST) */
+	OP_TRUNCATE,
+};
+
+/* What a statement of the batch writes, for its error message. */
+struct stmt_info {
+	char what[320];
+};
+
+struct my_sink {
+	struct sink base;
+	MYSQL *conn;
+	char *checkpoint_id;
+	size_t txn_memory;
+	bool row_alias;		/* INSERT ... AS alias (MySQL >= 8.0.19) */
+	size_t packet_max;	/* the server's max_allowed_packet */
+	size_t stmt_max;	/* statements and batches stay below */
+
+	struct my_target **targets;
+	size_t ntargets;
+	struct plan **plans;	/* each allocated: pointers stay valid */
+	size_t nplans;
+
+	struct change **ops;	/* buffered, source order */
+	size_t nops, opcap;
+	size_t boundary;	/* ops[0..boundary) end with a COMMIT */
+	size_t partial_bytes;	/* held after the boundary */
+	bool txn_open;		/* START TRANSACTION has been executed */
+
+	/* the multi-statement batch being built */
+	struct buf sql;
+	struct stmt_info *stmts;
+	size_t nstmts, stmtcap;
+	struct buf one;		/* one statement or value, scratch */
+	struct change **run;	/* the run being merged (borrowed) */
+	size_t runcap;
+	char *esc;		/* mysql_real_escape_string() output */
+	size_t esccap;
+
+	struct sink_stats st;
+};
+
+/* ---- errors ----------------------------------------------------------- */
+
+/*
+ * Errors after which the right move is to reconnect and replay from the
+ * checkpoint: the connection is gone, or the server rolled back (deadlock)
+ * or gave up waiting (lock wait timeout) for reasons that pass.  The
+ * caller treats FERRY_ECONN as exactly that.
+ */
+static bool my_transient(unsigned int no)
+{
+	switch (no) {
+	case CR_CONNECTION_ERROR:
+	case CR_CONN_HOST_ERROR:
+	case CR_SERVER_GONE_ERROR:
+	case CR_SERVER_LOST:
+	case CR_SERVER_LOST_EXTENDED:
+	case CR_ERR_NET_READ:
+	case CR_ERR_NET_WRITE:
+	case ER_CON_COUNT_ERROR:
+	case ER_SERVER_SHUTDOWN:
+	case ER_CONNECTION_KILLED:
+	case MY_ER_SESSION_WAS_KILLED:
+	case MY_ER_CLIENT_INTERACTION_TIMEOUT:
+	case ER_LOCK_DEADLOCK:
+	case ER_LOCK_WAIT_TIMEOUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* "<what>: <server message> (errno N)", FERRY_ECONN or FERRY_ESQL. */
+static int my_error(MYSQL *m, const char *what, struct err *e)
+{
+	unsigned int no = mysql_errno(m);
+	const char *msg = mysql_error(m);
+
+	if (no == 0)
+		return err_set(e, FERRY_ESQL, "%s: unknown error", what);
+	return err_set(e, my_transient(no) ? FERRY_ECONN : FERRY_ESQL,
+		       "%s: %s (errno %u)", what, msg && *msg ? msg : "?", no);
+}
+
+/* ---- quoting and values ----------------------------------------------- */
+
+static int put_ident(struct buf *out, const char *ident)
+{
+	int rc = buf_putc(out, '`');
+
+	for (const char *p = ident; *p && !rc; p++)
+		rc = *p == '`' ? buf_puts(out, "``") : buf_putc(out, *p);
+	return rc ? rc : buf_putc(out, '`');
+}
+
+/* '<escaped>' through the connection's charset rules (binary-safe). */
+static int put_quoted(struct my_sink *k, struct buf *out, const char *v,
+		      size_t len)
+{
+	unsigned long n;
+
+	xgrow((void **)&k->esc, &k->esccap, 2 * len + 1, 1);
+	n = mysql_real_escape_string(k->conn, k->esc, v, (unsigned long)len);
+	if (n == (unsigned long)-1)
+		return FERRY_EINVAL;
+	if (buf_putc(out, '\'') || buf_append(out, k->esc, n) ||
+	    buf_putc(out, '\''))
+		return FERRY_EFULL;
+	return 0;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* n digits at v */
+static bool digits(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_digit(v[i]))
+			return false;
+	return true;
+}
+
+static unsigned num(const char *v, size_t n)
+{
+	unsigned x = 0;
+
+	for (size_t i = 0; i < n; i++)
+		x = x * 10 + (unsigned)(v[i] - '0');
+	return x;
+}
+
+/* A decimal literal MySQL reads as a number: [+-]d[.d][e[+-]d]. */
+static bool is_number(const char *v, size_t len)
+{
+	size_t i = 0, nd = 0;
+
+	if (i < len && (v[i] == '-' || v[i] == '+'))
+		i++;
+	for (; i < len && is_digit(v[i]); i++)
+		nd++;
+	if (i < len && v[i] == '.')
+		for (i++; i < len && is_digit(v[i]); i++)
+			nd++;
+	if (nd == 0)
+		return false;
+	if (i < len && (v[i] == 'e' || v[i] == 'E')) {
+		size_t ne = 0;
+
+		i++;
+		if (i < len && (v[i] == '-' || v[i] == '+'))
+			i++;
+		for (; i < len && is_digit(v[i]); i++)
+			ne++;
+		if (ne == 0)
+			return false;
+	}
+	return i == len;
+}
+
+/* YYYY-MM-DD (zero parts allowed: MySQL sources have zero dates) */
+static bool is_date(const char *v, size_t len)
+{
+	return len == 10 && digits(v, 4) && v[4] == '-' && digits(v + 5, 2) &&
+	       v[7] == '-' && digits(v + 8, 2);
+}
+
+/* HH:MM:SS[.f{1,6}] starting at v, exactly len bytes */
+static bool is_clock(const char *v, size_t len)
+{
+	if (len < 8 || !digits(v, 2) || v[2] != ':' || !digits(v + 3, 2) ||
+	    v[5] != ':' || !digits(v + 6, 2))
+		return false;
+	if (len == 8)
+		return true;
+	return v[8] == '.' && len >= 10 && len <= 15 &&
+	       digits(v + 9, len - 9);
+}
+
+/* TIME: [-]H+:MM:SS[.f] (MySQL's range is wider than a day) */
+static bool is_time(const char *v, size_t len)
+{
+	size_t i = 0, nh = 0;
+
+	if (i < len && v[i] == '-')
+		i++;
+	for (; i < len && is_digit(v[i]); i++)
+		nh++;
+	if (nh == 0 || nh > 3 || len - i < 6)
+		return false;
+	return v[i] == ':' && digits(v + i + 1, 2) && v[i + 3] == ':' &&
+	       digits(v + i + 4, 2) &&
+	       (len - i == 6 ||
+		(v[i + 6] == '.' && len - i > 7 && len - i <= 13 &&
+		 digits(v + i + 7, len - i - 7)));
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/*
+ * "YYYY-MM-DD HH:MM:SS[.f]+HH[:MM[:SS]]" (or "Z") -> the same instant as
+ * a UTC "YYYY-MM-DD HH:MM:SS[.f]" in `out` (at least 32 bytes).  The
+ * session's time_zone is +00:00, so the literal means that instant in a
+ * TIMESTAMP column and UTC wall time in a DATETIME one.  A zero date
+ * (MySQL sources) passes through when the offset is zero.  false: not a
+ * value MySQL can hold (infinity, BC, year past 9999, bad text).
+ */
+static bool timestamptz_to_utc(const char *v, size_t len, char *out,
+			       size_t outsz)
+{
+	unsigned mon, day, hh, mi, ss, oh = 0, om = 0, os = 0;
+	size_t clock_len, i;
+	int64_t year, t, days, secs;
+	int sign;
+
+	if (len < 20 || !is_date(v, 10) || (v[10] != ' ' && v[10] != 'T'))
+		return false;
+	/* the clock runs to the offset sign or Z */
+	for (i = 11; i < len && v[i] != '+' && v[i] != '-' && v[i] != 'Z';
+	     i++)
+		;
+	clock_len = i - 11;
+	if (i == len || !is_clock(v + 11, clock_len))
+		return false;
+	if (v[i] == 'Z') {
+		if (i + 1 != len)
+			return false;
+		sign = 0;
+	} else {
+		size_t r = len - i - 1;
+		const char *o = v + i + 1;
+
+		sign = v[i] == '-' ? -1 : 1;
+		if (!(r == 2 || r == 5 || r == 8) || !digits(o, 2))
+			return false;
+		oh = num(o, 2);
+		if (r >= 5) {
+			if (o[2] != ':' || !digits(o + 3, 2))
+				return false;
+			om = num(o + 3, 2);
+		}
+		if (r == 8) {
+			if (o[5] != ':' || !digits(o + 6, 2))
+				return false;
+			os = num(o + 6, 2);
+		}
+		if (oh > 15 || om > 59 || os > 59)
+			return false;
+	}
+	year = num(v, 4);
+	mon = num(v + 5, 2);
+	day = num(v + 8, 2);
+	hh = num(v + 11, 2);
+	mi = num(v + 14, 2);
+	ss = num(v + 17, 2);
+	if (mon == 0 || day == 0) {
+		/* a zero date keeps its wall clock; it has no instant */
+		if (oh || om || os)
+			return false;
+		snprintf(out, outsz, "%.*s %.*s", 10, v, (int)clock_len,
+			 v + 11);
+		return true;
+	}
+	if (mon > 12 || day > 31 || hh > 23 || mi > 59 || ss > 60)
+		return false;
+	t = days_from_civil(year, mon, day) * 86400 +
+	    (int64_t)(hh * 3600 + mi * 60 + ss) -
+	    sign * (int64_t)(oh * 3600 + om * 60 + os);
+	days = (t >= 0 ? t : t - 86399) / 86400;
+	secs = t - days * 86400;
+	civil_from_days(days, &year, &mon, &day);
+	if (year < 1 || year > 9999)
+		return false;
+	snprintf(out, outsz, "%04d-%02u-%02u %02d:%02d:%02d%.*s", (int)year,
+		 mon, day, (int)(secs / 3600), (int)(secs / 60 % 60),
+		 (int)(secs % 60), (int)(clock_len - 8), v + 19);
+	return true;
+}
+
+/* "id=5, k=x": the key of a row, for messages (values cut and made
+ * printable). */
+static void describe_key(const struct plan *p, const struct change *c,
+			 bool old, char *out, size_t n)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t j = 0; j < p->tt->npk && used + 1 < n; j++) {
+		const char *v = NULL;
+		size_t len = 0;
+		uint32_t col = (uint32_t)p->keycols[j];
+		enum datum_state st = old ? change_old(c, col, &v, &len)
+					  : change_new(c, col, &v, &len);
+		char val[68];
+		size_t m = 0;
+
+		if (st == DATUM_VALUE) {
+			for (size_t i = 0; i < len && m < 64; i++) {
+				unsigned char ch = (unsigned char)v[i];
+
+				val[m++] = ch >= 0x20 && ch != 0x7f ? (char)ch
+								    : '?';
+			}
+			if (len > 64) {
+				val[m++] = '.';
+				val[m++] = '.';
+			}
+		} else {
+			memcpy(val, "NULL", 4);
+			m = 4;
+		}
+		val[m] = '\0';
+		snprintf(out + used, n - used, "%s%s=%s", j ? ", " : "",
+			 p->tt->cols[p->tt->pk[j]], val);
+		used = strlen(out);
+	}
+}
+
+/*
+ * Write column `i` of an image as an SQL literal.  Returns 0,
+ * FERRY_EFULL, or FERRY_EDATA (with a message naming table, key, column
+ * and value) for a value MySQL cannot store.
+ */
+static int put_value(struct my_sink *k, struct buf *out,
+		     const struct plan *p, const struct change *c, uint32_t i,
+		     bool old, struct err *e)
+{
+	const char *v = NULL, *why = NULL;
+	char key[200], ts[40];
+	size_t len = 0;
+	enum datum_state st = old ? change_old(c, i, &v, &len)
+				  : change_new(c, i, &v, &len);
+
+	if (st != DATUM_VALUE)
+		return buf_puts(out, "NULL") ? FERRY_EFULL : 0;
+	switch (c->table->cols[i].type) {
+	case DATUM_T_BOOL:
+		if ((len == 1 && (v[0] == 't' || v[0] == '1')) ||
+		    (len == 4 && memcmp(v, "true", 4) == 0))
+			return buf_putc(out, '1') ? FERRY_EFULL : 0;
+		if ((len == 1 && (v[0] == 'f' || v[0] == '0')) ||
+		    (len == 5 && memcmp(v, "false", 5) == 0))
+			return buf_putc(out, '0') ? FERRY_EFULL : 0;
+		why = "is not a boolean";
+		break;
+	case DATUM_T_INT:
+	case DATUM_T_FLOAT:
+	case DATUM_T_NUMERIC:
+		/* checked, so written bare: MySQL reads an exact decimal
+		 * literal as DECIMAL, without a detour through double */
+		if (is_number(v, len))
+			return buf_append(out, v, len) ? FERRY_EFULL : 0;
+		why = strcasestr(v, "inf") || strcasestr(v, "nan")
+			      ? "cannot be stored in MySQL, which has no "
+				"infinity or NaN"
+			      : "is not a number";
+		break;
+	case DATUM_T_DATE:
+		if (is_date(v, len))
+			return put_quoted(k, out, v, len);
+		why = "cannot be stored in MySQL (dates run from year 0 to "
+		      "9999, no infinity, no BC)";
+		break;
+	case DATUM_T_TIMESTAMP:
+		if (len >= 19 && is_date(v, 10) && v[10] == ' ' &&
+		    is_clock(v + 11, len - 11))
+			return put_quoted(k, out, v, len);
+		why = "cannot be stored in MySQL (timestamps run from year 0 "
+		      "to 9999, no infinity, no BC)";
+		break;
+	case DATUM_T_TIMESTAMPTZ:
+		if (timestamptz_to_utc(v, len, ts, sizeof(ts)))
+			return put_quoted(k, out, ts, strlen(ts));
+		why = "cannot be stored in MySQL (timestamps run from year 0 "
+		      "to 9999, no infinity, no BC)";
+		break;
+	case DATUM_T_TIME:
+		if (is_time(v, len))
+			return put_quoted(k, out, v, len);
+		why = "is not a time MySQL can store";
+		break;
+	case DATUM_T_BYTES:
+		/* binary: no charset check or conversion on the server */
+		if (buf_puts(out, "_binary"))
+			return FERRY_EFULL;
+		return put_quoted(k, out, v, len);
+	default:
+		/* text, JSON, unknown: the connection is utf8mb4 */
+		return put_quoted(k, out, v, len);
+	}
+	describe_key(p, c, old, key, sizeof(key));
+	return err_set(e, FERRY_EDATA, "could not write %s (%s): column "
+		       "\"%s\" value \"%.*s\" %s", p->tt->qname.data, key,
+		       c->table->cols[i].name, len > 64 ? 64 : (int)len, v,
+		       why);
+}
+
+/* ---- target catalog --------------------------------------------------- */
+
+static void target_free(struct my_target *t)
+{
+	if (!t)
+		return;
+	for (uint32_t i = 0; i < t->ncols; i++)
+		free(t->cols[i]);
+	free(t->cols);
+	free(t->pk);
+	free(t->name);
+	buf_release(&t->qname);
+	free(t);
+}
+
+/* A query that returns rows, run on its own (no batch in progress). */
+static int query_rows(struct my_sink *k, const char *sql, size_t len,
+		      MYSQL_RES **out, const char *what, struct err *e)
+{
+	if (mysql_real_query(k->conn, sql, (unsigned long)len))
+		return my_error(k->conn, what, e);
+	*out = mysql_store_result(k->conn);
+	if (!*out)
+		return my_error(k->conn, what, e);
+	return 0;
+}
+
+static int target_load(struct my_sink *k, const char *name,
+		       struct my_target **out, struct err *e)
+{
+	struct my_target *t = xcalloc(1, sizeof(*t));
+	MYSQL_RES *r = NULL;
+	MYSQL_ROW row;
+	size_t n;
+	int rc = 0;
+
+	t->name = xstrdup(name);
+	buf_init(&t->qname, 0);
+	buf_reset(&k->one);
+	/* the name is compared exactly below: information_schema compares
+	 * names case-insensitively, and `T` and `t` may both exist */
+	if (put_ident(&t->qname, name) ||
+	    buf_puts(&k->one,
+		     "SELECT c.COLUMN_NAME, c.TABLE_NAME,"
+		     " COALESCE(s.SEQ_IN_INDEX, 0)"
+		     " FROM information_schema.COLUMNS c"
+		     " LEFT JOIN information_schema.STATISTICS s"
+		     " ON s.TABLE_SCHEMA = c.TABLE_SCHEMA"
+		     " AND s.TABLE_NAME = c.TABLE_NAME"
+		     " AND s.COLUMN_NAME = c.COLUMN_NAME"
+		     " AND s.INDEX_NAME = 'PRIMARY'"
+		     " WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME = ") ||
+	    put_quoted(k, &k->one, name, strlen(name)) ||
+	    buf_puts(&k->one, " ORDER BY c.ORDINAL_POSITION")) {
+		target_free(t);
+		return err_set(e, FERRY_EINVAL, "table name too long");
+	}
+	rc = query_rows(k, k->one.data, k->one.len, &r,
+			"could not read the target catalog", e);
+	if (rc)
+		goto out;
+	n = (size_t)mysql_num_rows(r);
+	t->cols = xcalloc(n + 1, sizeof(*t->cols));
+	t->pk = xcalloc(n + 1, sizeof(*t->pk));
+	/* the exact name first; else (lower_case_table_names) the one
+	 * table that matches case-insensitively */
+	for (int pass = 0; pass < 2 && t->ncols == 0; pass++) {
+		char *found = NULL;
+
+		mysql_data_seek(r, 0);
+		while ((row = mysql_fetch_row(r))) {
+			long pos;
+
+			if (!row[0] || !row[1] || !row[2] ||
+			    (pass == 0 && strcmp(row[1], name) != 0))
+				continue;
+			if (pass == 1 && !found)
+				found = xstrdup(row[1]);
+			if (pass == 1 && strcmp(row[1], found) != 0)
+				continue;
+			pos = strtol(row[2], NULL, 10);
+			if (pos > 0 && (size_t)pos <= n) {
+				t->pk[pos - 1] = (int)t->ncols;
+				if ((size_t)pos > t->npk)
+					t->npk = (size_t)pos;
+			}
+			t->cols[t->ncols++] = xstrdup(row[0]);
+		}
+		if (found) {
+			buf_reset(&t->qname);
+			if (put_ident(&t->qname, found))
+				rc = err_set(e, FERRY_EINVAL, "table name too "
+					     "long");
+			free(found);
+		}
+	}
+	if (rc)
+		goto out;
+	if (t->ncols == 0)
+		rc = err_set(e, FERRY_ECONFIG, "target table %s does not exist "
+			     "in the target database: create it first",
+			     t->qname.data);
+	else if (t->npk == 0)
+		rc = err_set(e, FERRY_ECONFIG, "target table %s has no primary "
+			     "key: ferry writes by key and needs one",
+			     t->qname.data);
+out:
+	if (r)
+		mysql_free_result(r);
+	if (rc)
+		target_free(t);
+	else
+		*out = t;
+	return rc;
+}
+
+static int target_find(struct my_sink *k, const struct table_desc *d,
+		       struct my_target **out, struct err *e)
+{
+	int rc;
+
+	for (size_t i = 0; i < k->ntargets; i++) {
+		if (strcmp(k->targets[i]->name, d->name) == 0) {
+			*out = k->targets[i];
+			return 0;
+		}
+	}
+	*out = NULL;
+	rc = target_load(k, d->name, out, e);
+	if (rc)
+		return rc;
+	k->targets = xrealloc(k->targets,
+			      (k->ntargets + 1) * sizeof(*k->targets));
+	k->targets[k->ntargets++] = *out;
+	return 0;
+}
+
+/* MySQL column names are case-insensitive. */
+static int target_col(const struct my_target *t, const char *name)
+{
+	for (uint32_t i = 0; i < t->ncols; i++)
+		if (strcasecmp(t->cols[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int desc_col(const struct table_desc *d, const char *name)
+{
+	for (uint32_t i = 0; i < d->ncols; i++)
+		if (d->cols[i].name && strcasecmp(d->cols[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	table_desc_unref(p->desc);
+	free(p->keycols);
+	free(p->is_key);
+	buf_release(&p->ins_head);
+	buf_release(&p->ins_tail);
+	buf_release(&p->del_head);
+	free(p);
+}
+
+/*
+ * The fixed parts of the plan's statements.  The upsert's update list:
+ * MariaDB (every version) and MySQL before 8.0.19 know only
+ * VALUES(col); MySQL 8.0.20 deprecates that in favour of a row alias
+ * (INSERT ... AS new ... UPDATE col = new.col), which MariaDB does not
+ * parse.  No form suits both, so the server's version, read at connect,
+ * picks one.  Key columns are set to themselves (a no-op), not to the new
+ * row's value: a conflict on another unique key must not move the row.
+ * Such a conflict does update the row it collides with (MySQL's rule,
+ * where PostgreSQL's ON CONFLICT (pk) would fail); a replica whose source
+ * enforces the same unique keys does not meet one.
+ */
+static int plan_sql(const struct my_sink *k, struct plan *p)
+{
+	const struct table_desc *d = p->desc;
+	const struct my_target *tt = p->tt;
+	int rc = 0;
+
+	rc |= buf_printf(&p->ins_head, "INSERT INTO %s (", tt->qname.data);
+	for (uint32_t i = 0; i < d->ncols; i++) {
+		rc |= i ? buf_putc(&p->ins_head, ',') : 0;
+		rc |= put_ident(&p->ins_head, d->cols[i].name);
+	}
+	rc |= buf_puts(&p->ins_head, ") VALUES ");
+	if (k->row_alias)
+		rc |= buf_puts(&p->ins_tail, " AS " MY_SINK_ROW_ALIAS);
+	rc |= buf_puts(&p->ins_tail, " ON DUPLICATE KEY UPDATE ");
+	for (uint32_t i = 0, n = 0; i < d->ncols; i++) {
+		if (p->is_key[i])
+			continue;
+		rc |= n++ ? buf_putc(&p->ins_tail, ',') : 0;
+		rc |= put_ident(&p->ins_tail, d->cols[i].name);
+		if (k->row_alias) {
+			rc |= buf_puts(&p->ins_tail, "=" MY_SINK_ROW_ALIAS ".");
+			rc |= put_ident(&p->ins_tail, d->cols[i].name);
+		} else {
+			rc |= buf_puts(&p->ins_tail, "=VALUES(");
+			rc |= put_ident(&p->ins_tail, d->cols[i].name);
+			rc |= buf_putc(&p->ins_tail, ')');
+		}
+	}
+	if (d->ncols == tt->npk) {
+		/* every column is key: the row is there or it is not */
+		const char *k0 = d->cols[p->keycols[0]].name;
+
+		rc |= put_ident(&p->ins_tail, k0);
+		rc |= buf_putc(&p->ins_tail, '=');
+		rc |= put_ident(&p->ins_tail, k0);
+	}
+	rc |= buf_printf(&p->del_head, "DELETE FROM %s WHERE ",
+			 tt->qname.data);
+	rc |= tt->npk > 1 ? buf_putc(&p->del_head, '(') : 0;
+	for (size_t j = 0; j < tt->npk; j++) {
+		rc |= j ? buf_putc(&p->del_head, ',') : 0;
+		rc |= put_ident(&p->del_head, tt->cols[tt->pk[j]]);
+	}
+	rc |= buf_puts(&p->del_head, tt->npk > 1 ? ") IN (" : " IN (");
+	return rc;
+}
+
+static int plan_for(struct my_sink *k, struct table_desc *d,
+		    struct plan **out, struct err *e)
+{
+	struct my_target *tt = NULL;
+	struct plan *p;
+	int rc;
+
+	for (size_t i = 0; i < k->nplans; i++) {
+		if (k->plans[i]->desc == d) {
+			*out = k->plans[i];
+			return 0;
+		}
+	}
+	rc = target_find(k, d, &tt, e);
+	if (rc)
+		return rc;
+	p = xcalloc(1, sizeof(*p));
+	p->desc = table_desc_ref(d);
+	p->tt = tt;
+	p->keycols = xcalloc(tt->npk + 1, sizeof(*p->keycols));
+	p->is_key = xcalloc(d->ncols + 1, sizeof(*p->is_key));
+	buf_init(&p->ins_head, 0);
+	buf_init(&p->ins_tail, 0);
+	buf_init(&p->del_head, 0);
+	for (uint32_t i = 0; i < d->ncols; i++) {
+		if (target_col(tt, d->cols[i].name) < 0) {
+			rc = err_set(e, FERRY_ECONFIG,
+				     "column \"%s\" does not exist in target "
+				     "table %s", d->cols[i].name,
+				     tt->qname.data);
+			goto fail;
+		}
+	}
+	for (size_t j = 0; j < tt->npk; j++) {
+		p->keycols[j] = desc_col(d, tt->cols[tt->pk[j]]);
+		if (p->keycols[j] < 0) {
+			rc = err_set(e, FERRY_ECONFIG,
+				     "key column \"%s\" of target table %s "
+				     "gets no value from the mapping",
+				     tt->cols[tt->pk[j]], tt->qname.data);
+			goto fail;
+		}
+		p->is_key[p->keycols[j]] = true;
+	}
+	if (plan_sql(k, p)) {
+		rc = err_set(e, FERRY_EFULL, "statement too long");
+		goto fail;
+	}
+	k->plans = xrealloc(k->plans, (k->nplans + 1) * sizeof(*k->plans));
+	k->plans[k->nplans++] = p;
+	*out = p;
+	return 0;
+fail:
+	plan_free(p);
+	return rc;
+}
+
+/* ---- the batch: statements sent as one multi-statement query ---------- */
+
+/* Separator before the next statement; returns where it starts (to cut
+ * it off again). */
+static size_t stmt_begin(struct my_sink *k, int *rc)
+{
+	size_t at = k->sql.len;
+
+	if (k->nstmts)
+		*rc |= buf_putc(&k->sql, ';');
+	return at;
+}
+
+/* The statement just written is complete; `what` names it in errors. */
+static void stmt_end(struct my_sink *k, const char *fmt, ...)
+	FERRY_PRINTF(2, 3);
+static void stmt_end(struct my_sink *k, const char *fmt, ...)
+{
+	va_list ap;
+
+	xgrow((void **)&k->stmts, &k->stmtcap, k->nstmts + 1,
+	      sizeof(*k->stmts));
+	va_start(ap, fmt);
+	vsnprintf(k->stmts[k->nstmts].what, sizeof(k->stmts[0].what), fmt,
+		  ap);
+	va_end(ap);
+	k->nstmts++;
+	k->st.statements++;
+}
+
+static void batch_reset(struct my_sink *k)
+{
+	buf_reset(&k->sql);
+	k->nstmts = 0;
+}
+
+/*
+ * Run the batch and read every result.  The server stops at the first
+ * failing statement; the results read before it tell which one it was.
+ */
+static int batch_send(struct my_sink *k, struct err *e)
+{
+	size_t idx = 0;
+	int rc = 0, st;
+
+	if (k->nstmts == 0)
+		return 0;
+	if (mysql_real_query(k->conn, k->sql.data, (unsigned long)k->sql.len)) {
+		rc = my_error(k->conn, k->stmts[0].what, e);
+		goto out;
+	}
+	for (;;) {
+		MYSQL_RES *r = mysql_store_result(k->conn);
+
+		if (r)
+			mysql_free_result(r);
+		else if (mysql_field_count(k->conn)) {
+			rc = my_error(k->conn, k->stmts[idx].what, e);
+			goto out;
+		}
+		st = mysql_next_result(k->conn);
+		if (st < 0)
+			break;
+		idx++;
+		if (st > 0) {
+			rc = my_error(k->conn, idx < k->nstmts
+					       ? k->stmts[idx].what
+					       : "could not write to the target",
+				      e);
+			goto out;
+		}
+	}
+out:
+	batch_reset(k);
+	return rc;
+}
+
+/* Add one complete statement (in k->one): sends the batch first if the
+ * statement would not fit into it. */
+static int batch_add(struct my_sink *k, const char *what, struct err *e)
+{
+	int rc = 0;
+
+	if (k->nstmts && k->sql.len + 1 + k->one.len > k->stmt_max) {
+		rc = batch_send(k, e);
+		if (rc)
+			return rc;
+	}
+	if (k->one.len + MY_SINK_PACKET_SLACK > k->packet_max)
+		return err_set(e, FERRY_ECONFIG, "%s: the statement needs %zu "
+			       "bytes, more than the target's "
+			       "max_allowed_packet (%zu): raise it", what,
+			       k->one.len, k->packet_max);
+	(void)stmt_begin(k, &rc);
+	rc |= buf_append(&k->sql, k->one.data, k->one.len);
+	if (rc)
+		return err_set(e, FERRY_EFULL, "statement too long");
+	stmt_end(k, "%s", what);
+	return 0;
+}
+
+static int batch_add_simple(struct my_sink *k, const char *sql,
+			    const char *what, struct err *e)
+{
+	buf_reset(&k->one);
+	if (buf_puts(&k->one, sql))
+		return err_set(e, FERRY_EFULL, "statement too long");
+	return batch_add(k, what, e);
+}
+
+/* ---- statements from changes ------------------------------------------ */
+
+/* Does the UPDATE move the row to another key? */
+static bool key_changed(const struct change *c, const struct plan *p)
+{
+	if (!c->oldv)
+		return false;
+	for (size_t j = 0; j < p->tt->npk; j++) {
+		const char *a, *b;
+		size_t la, lb;
+		uint32_t col = (uint32_t)p->keycols[j];
+
+		if (change_old(c, col, &a, &la) != DATUM_VALUE)
+			continue;	/* key not sent: it did not change */
+		if (change_new(c, col, &b, &lb) != DATUM_VALUE || la != lb ||
+		    memcmp(a, b, la) != 0)
+			return true;
+	}
+	return false;
+}
+
+static bool has_unchanged(const struct change *c)
+{
+	for (uint32_t i = 0; i < c->ncols; i++)
+		if (change_new(c, i, NULL, NULL) == DATUM_UNCHANGED)
+			return true;
+	return false;
+}
+
+static enum op_class classify(const struct change *c)
+{
+	switch (c->kind) {
+	case CHANGE_INSERT:
+		return OP_UPSERT;
+	case CHANGE_UPDATE:
+		return has_unchanged(c) ? OP_PARTIAL : OP_UPSERT;
+	case CHANGE_DELETE:
+		return OP_DELETE;
+	case CHANGE_TRUNCATE:
+		return OP_TRUNCATE;
+	default:
+		return OP_NONE;
+	}
+}
+
+/* Deletes take the key from the old image when there is one. */
+static bool key_image_old(const struct change *c)
+{
+	return c->oldv != NULL;
+}
+
+/* "(v1,v2,...)" of a row's new image, "," first unless it opens the
+ * VALUES list. */
+static int put_row(struct my_sink *k, const struct plan *p,
+		   const struct change *c, bool sep, struct err *e)
+{
+	int rc = 0;
+
+	if (buf_puts(&k->sql, sep ? ",(" : "("))
+		return FERRY_EFULL;
+	for (uint32_t i = 0; i < p->desc->ncols && !rc; i++) {
+		if (i && buf_putc(&k->sql, ','))
+			return FERRY_EFULL;
+		rc = put_value(k, &k->sql, p, c, i, false, e);
+	}
+	if (!rc && buf_putc(&k->sql, ')'))
+		rc = FERRY_EFULL;
+	return rc;
+}
+
+/* A delete's key as an IN list item: "v" or "(v1,v2)". */
+static int put_key_item(struct my_sink *k, const struct plan *p,
+			const struct change *c, bool sep, struct err *e)
+{
+	bool old = key_image_old(c);
+	int rc = 0;
+
+	if (sep && buf_putc(&k->sql, ','))
+		return FERRY_EFULL;
+	if (p->tt->npk > 1 && buf_putc(&k->sql, '('))
+		return FERRY_EFULL;
+	for (size_t j = 0; j < p->tt->npk && !rc; j++) {
+		if (j && buf_putc(&k->sql, ','))
+			return FERRY_EFULL;
+		rc = put_value(k, &k->sql, p, c, (uint32_t)p->keycols[j], old,
+			       e);
+	}
+	if (!rc && p->tt->npk > 1 && buf_putc(&k->sql, ')'))
+		rc = FERRY_EFULL;
+	return rc;
+}
+
+/* "k1=v1 AND k2=v2" into `out`, from the old or new image. */
+static int put_key_where(struct my_sink *k, struct buf *out,
+			 const struct plan *p, const struct change *c,
+			 bool old, struct err *e)
+{
+	int rc = 0;
+
+	for (size_t j = 0; j < p->tt->npk && !rc; j++) {
+		if (j && buf_puts(out, " AND "))
+			return FERRY_EFULL;
+		if (put_ident(out, p->tt->cols[p->tt->pk[j]]) ||
+		    buf_putc(out, '='))
+			return FERRY_EFULL;
+		rc = put_value(k, out, p, c, (uint32_t)p->keycols[j], old, e);
+	}
+	return rc;
+}
+
+static int full_error(int rc, struct err *e)
+{
+	return rc == FERRY_EDATA ? rc
+				 : err_set(e, FERRY_EFULL, "statement too long");
+}
+
+/*
+ * One multi-row statement (an upsert or a delete run) written straight
+ * into the batch, cut between rows where it would pass stmt_max: the
+ * rows that fit close the statement and the rest start another one.
+ */
+struct run_sql {
+	const struct buf *head;
+	const char *tail;
+	size_t tail_len;
+	const char *verb;		/* for messages: "" or "delete " */
+	size_t max_rows;
+	int (*put)(struct my_sink *k, const struct plan *p,
+		   const struct change *c, bool sep, struct err *e);
+	/* writes the whole statement instead when it has one row */
+	int (*one_row)(struct my_sink *k, const struct plan *p,
+		       const struct change *c, struct err *e);
+};
+
+static int send_run(struct my_sink *k, const struct plan *p,
+		    const struct run_sql *rs, struct change **rows, size_t n,
+		    struct err *e)
+{
+	size_t i = 0;
+	char key[200];
+	int rc;
+
+	while (i < n) {
+		size_t first = i, nrows = 0, start, body;
+		bool restart = false;
+
+		rc = 0;
+		start = stmt_begin(k, &rc);
+		body = k->sql.len;
+		rc |= buf_append(&k->sql, rs->head->data, rs->head->len);
+		if (rc)
+			return full_error(rc, e);
+		while (i < n && nrows < rs->max_rows) {
+			size_t row_at = k->sql.len;
+
+			rc = rs->put(k, p, rows[i], nrows > 0, e);
+			if (rc)
+				return full_error(rc, e);
+			if (k->sql.len + rs->tail_len > k->stmt_max) {
+				if (nrows) {
+					buf_truncate(&k->sql, row_at);
+					break;
+				}
+				if (k->nstmts) {
+					/* first row: send what is before it
+					 * and start over in an empty batch */
+					buf_truncate(&k->sql, start);
+					rc = batch_send(k, e);
+					if (rc)
+						return rc;
+					restart = true;
+					break;
+				}
+				if (k->sql.len + rs->tail_len +
+					    MY_SINK_PACKET_SLACK >
+				    k->packet_max) {
+					describe_key(p, rows[i],
+						     *rs->verb &&
+						     key_image_old(rows[i]),
+						     key, sizeof(key));
+					return err_set(e, FERRY_ECONFIG,
+						       "could not write %s "
+						       "(%s): the row needs "
+						       "%zu bytes, more than "
+						       "the target's "
+						       "max_allowed_packet "
+						       "(%zu): raise it",
+						       p->tt->qname.data, key,
+						       k->sql.len,
+						       k->packet_max);
+				}
+			}
+			nrows++;
+			i++;
+		}
+		if (restart)
+			continue;
+		if (nrows == 1 && rs->one_row) {
+			buf_truncate(&k->sql, body);
+			rc = rs->one_row(k, p, rows[first], e);
+			if (rc)
+				return full_error(rc, e);
+		} else if (buf_append(&k->sql, rs->tail, rs->tail_len)) {
+			return full_error(FERRY_EFULL, e);
+		}
+		describe_key(p, rows[first],
+			     *rs->verb && key_image_old(rows[first]), key,
+			     sizeof(key));
+		if (nrows > 1)
+			stmt_end(k, "could not write %s (%s%s, first of %zu "
+				 "rows)", p->tt->qname.data, rs->verb, key,
+				 nrows);
+		else
+			stmt_end(k, "could not write %s (%s%s)",
+				 p->tt->qname.data, rs->verb, key);
+	}
+	return 0;
+}
+
+static int send_upserts(struct my_sink *k, struct plan *p,
+			struct change **rows, size_t n, struct err *e)
+{
+	const struct run_sql rs = { &p->ins_head, p->ins_tail.data,
+				    p->ins_tail.len, "", SIZE_MAX, put_row,
+				    NULL };
+
+	return send_run(k, p, &rs, rows, n, e);
+}
+
+/* DELETE FROM t WHERE a=1 AND b=2: for one row of a composite key,
+ * because MariaDB 10.11 plans (a,b) IN ((1,2)) as a scan, not a key
+ * lookup (two or more tuples it looks up by key). */
+static int put_delete_one(struct my_sink *k, const struct plan *p,
+			  const struct change *c, struct err *e)
+{
+	if (buf_printf(&k->sql, "DELETE FROM %s WHERE ", p->tt->qname.data))
+		return FERRY_EFULL;
+	return put_key_where(k, &k->sql, p, c, key_image_old(c), e);
+}
+
+static int send_deletes(struct my_sink *k, struct plan *p,
+			struct change **rows, size_t n, struct err *e)
+{
+	const struct run_sql rs = { &p->del_head, ")", 1, "delete ",
+				    MY_SINK_MAX_DELETE_KEYS, put_key_item,
+				    p->tt->npk > 1 ? put_delete_one : NULL };
+
+	return send_run(k, p, &rs, rows, n, e);
+}
+
+/*
+ * UPDATE t SET <the columns that came> WHERE key: an update whose new
+ * image lacks unchanged TOAST values; the target keeps its copy of
+ * those.  When the key changed, the row is found by its old key and the
+ * SET moves it.
+ */
+static int send_partial(struct my_sink *k, struct plan *p, struct change *c,
+			struct err *e)
+{
+	const struct table_desc *d = p->desc;
+	bool moved = key_changed(c, p);
+	char key[200], what[320];
+	bool any = false;
+	int rc = 0;
+
+	buf_reset(&k->one);
+	if (buf_printf(&k->one, "UPDATE %s SET ", p->tt->qname.data))
+		return full_error(FERRY_EFULL, e);
+	for (uint32_t i = 0; i < d->ncols && !rc; i++) {
+		if (change_new(c, i, NULL, NULL) == DATUM_UNCHANGED)
+			continue;
+		if ((any && buf_putc(&k->one, ',')) ||
+		    put_ident(&k->one, d->cols[i].name) ||
+		    buf_putc(&k->one, '='))
+			return full_error(FERRY_EFULL, e);
+		rc = put_value(k, &k->one, p, c, i, false, e);
+		any = true;
+	}
+	if (rc)
+		return full_error(rc, e);
+	if (!any)
+		return 0;
+	if (buf_puts(&k->one, " WHERE "))
+		return full_error(FERRY_EFULL, e);
+	rc = put_key_where(k, &k->one, p, c, moved, e);
+	if (rc)
+		return full_error(rc, e);
+	describe_key(p, c, false, key, sizeof(key));
+	snprintf(what, sizeof(what), "could not write %s (update %s)",
+		 p->tt->qname.data, key);
+	return batch_add(k, what, e);
+}
+
+/* TRUNCATE is DDL in MySQL and commits the open transaction; DELETE
+ * keeps it inside, with the rest of the source transaction. */
+static int send_truncate(struct my_sink *k, struct plan *p, struct err *e)
+{
+	char what[320];
+
+	buf_reset(&k->one);
+	if (buf_printf(&k->one, "DELETE FROM %s", p->tt->qname.data))
+		return full_error(FERRY_EFULL, e);
+	snprintf(what, sizeof(what), "could not write %s (truncate)",
+		 p->tt->qname.data);
+	return batch_add(k, what, e);
+}
+
+/*
+ * Add ops[from..to) to the batch: runs of neighbours with the same plan
+ * and class become one statement (cut by size); everything else is one
+ * statement each, in source order.
+ */
+static int send_range(struct my_sink *k, size_t from, size_t to,
+		      struct err *e)
+{
+	struct plan *run_plan = NULL;
+	enum op_class run_class = OP_NONE;
+	size_t nrun = 0;
+	int rc = 0;
+
+	/* a run may span transactions: BEGIN and COMMIT do not break it */
+#define FLUSH_RUN()                                                     \
+	do {                                                            \
+		if (nrun) {                                             \
+			rc = run_class == OP_UPSERT                     \
+				? send_upserts(k, run_plan, k->run, nrun, e) \
+				: send_deletes(k, run_plan, k->run, nrun, e); \
+			nrun = 0;                                       \
+			if (rc)                                         \
+				return rc;                              \
+		}                                                       \
+	} while (0)
+
+	for (size_t i = from; i < to; i++) {
+		struct change *c = k->ops[i];
+		enum op_class cls = classify(c);
+		struct plan *p;
+
+		if (cls == OP_NONE)
+			continue;
+		rc = plan_for(k, c->table, &p, e);
+		if (rc)
+			return rc;
+		k->st.rows++;
+		if (cls == OP_UPSERT && c->kind == CHANGE_UPDATE &&
+		    key_changed(c, p)) {
+			/* the row moves: delete the old key first */
+			FLUSH_RUN();
+			rc = send_deletes(k, p, &k->ops[i], 1, e);
+			if (rc)
+				return rc;
+		}
+		if (cls == OP_PARTIAL || cls == OP_TRUNCATE) {
+			FLUSH_RUN();
+			rc = cls == OP_PARTIAL ? send_partial(k, p, c, e)
+					       : send_truncate(k, p, e);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (nrun && (p != run_plan || cls != run_class))
+			FLUSH_RUN();
+		run_plan = p;
+		run_class = cls;
+		xgrow((void **)&k->run, &k->runcap, nrun + 1, sizeof(*k->run));
+		k->run[nrun++] = c;
+	}
+	FLUSH_RUN();
+#undef FLUSH_RUN
+	return 0;
+}
+
+/* ---- the sink interface ----------------------------------------------- */
+
+static int my_sink_load_checkpoint(struct sink *base, struct checkpoint *cp,
+				   struct err *e)
+{
+	struct my_sink *k = (struct my_sink *)base;
+	const char *id = k->checkpoint_id;
+	MYSQL_RES *r = NULL;
+	MYSQL_ROW row;
+	int rc;
+
+	memset(cp, 0, sizeof(*cp));
+	buf_reset(&k->one);
+	if (buf_puts(&k->one, "SELECT position FROM ferry_checkpoint "
+		     "WHERE id = ") ||
+	    put_quoted(k, &k->one, id, strlen(id)))
+		return err_set(e, FERRY_EFULL, "statement too long");
+	rc = query_rows(k, k->one.data, k->one.len, &r,
+			"could not read the checkpoint", e);
+	if (rc)
+		return rc;
+	row = mysql_fetch_row(r);
+	if (row && row[0]) {
+		cp->exists = true;
+		rc = pos_parse(row[0], &cp->pos, e);
+	}
+	mysql_free_result(r);
+	if (rc)
+		return err_prefix(e, "checkpoint \"%s\" in the target", id);
+	buf_reset(&k->one);
+	if (buf_puts(&k->one, "SELECT source_table, last_key, done, `rows` "
+		     "FROM ferry_snapshot WHERE id = ") ||
+	    put_quoted(k, &k->one, id, strlen(id)) ||
+	    buf_puts(&k->one, " ORDER BY source_table"))
+		return err_set(e, FERRY_EFULL, "statement too long");
+	rc = query_rows(k, k->one.data, k->one.len, &r,
+			"could not read snapshot progress", e);
+	if (rc)
+		return rc;
+	while ((row = mysql_fetch_row(r))) {
+		if (!row[0] || !row[2] || !row[3])
+			continue;
+		checkpoint_set_table(cp, row[0], row[1],
+				     strcmp(row[2], "0") != 0,
+				     strtoull(row[3], NULL, 10));
+	}
+	mysql_free_result(r);
+	return 0;
+}
+
+/* START TRANSACTION once per target transaction (into the batch). */
+static int ensure_txn(struct my_sink *k, struct err *e)
+{
+	int rc;
+
+	if (k->txn_open)
+		return 0;
+	rc = batch_add_simple(k, "START TRANSACTION",
+			      "could not start a target transaction", e);
+	if (!rc)
+		k->txn_open = true;
+	return rc;
+}
+
+/*
+ * Drop the batch and end the target transaction, if one may be open, so
+ * that nothing of it is committed and the connection can be used again.
+ * After a lost connection the ROLLBACK fails at once, and the server
+ * has rolled back already.
+ */
+static void abort_txn(struct my_sink *k)
+{
+	batch_reset(k);
+	if (!k->txn_open)
+		return;
+	if (mysql_query(k->conn, "ROLLBACK"))
+		log_debug("sink", "rollback failed: %s (errno %u)",
+			  mysql_error(k->conn), mysql_errno(k->conn));
+	k->txn_open = false;
+}
+
+static void free_ops(struct my_sink *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		change_free(k->ops[i]);
+	if (k->nops > n)
+		memmove(k->ops, k->ops + n, (k->nops - n) * sizeof(*k->ops));
+	k->nops -= n;
+}
+
+/* Values MySQL may refuse are checked as they come, so that a bad one
+ * is reported before anything of its transaction is written. */
+static int check_values(struct my_sink *k, const struct plan *p,
+			const struct change *c, struct err *e)
+{
+	for (uint32_t i = 0; i < c->ncols; i++) {
+		int rc = 0;
+
+		switch (c->table->cols[i].type) {
+		case DATUM_T_TEXT:
+		case DATUM_T_BYTES:
+		case DATUM_T_JSON:
+		case DATUM_T_UNKNOWN:
+			continue;	/* any bytes will do */
+		default:
+			break;
+		}
+		buf_reset(&k->one);
+		if (c->newv)
+			rc = put_value(k, &k->one, p, c, i, false, e);
+		if (!rc && c->oldv && p->is_key[i])
+			rc = put_value(k, &k->one, p, c, i, true, e);
+		if (rc)
+			return full_error(rc, e);
+	}
+	return 0;
+}
+
+static int my_sink_apply(struct sink *base, struct change *c, struct err *e)
+{
+	struct my_sink *k = (struct my_sink *)base;
+	struct plan *p;
+	int rc;
+
+	if (c->table) {
+		rc = plan_for(k, c->table, &p, e);
+		if (!rc)
+			rc = check_values(k, p, c, e);
+		if (rc) {
+			change_free(c);
+			return rc;
+		}
+	}
+	xgrow((void **)&k->ops, &k->opcap, k->nops + 1, sizeof(*k->ops));
+	k->ops[k->nops++] = c;
+	if (c->kind == CHANGE_COMMIT) {
+		k->boundary = k->nops;
+		k->partial_bytes = 0;
+		return 0;
+	}
+	k->partial_bytes += change_mem_size(c);
+	if (k->partial_bytes < k->txn_memory || k->boundary > 0)
+		return 0;
+	/* a long transaction with nothing complete before it: stream what
+	 * it has so far into its own open target transaction */
+	rc = ensure_txn(k, e);
+	if (!rc)
+		rc = send_range(k, 0, k->nops, e);
+	if (!rc)
+		rc = batch_send(k, e);
+	if (rc)
+		abort_txn(k);
+	free_ops(k, k->nops);
+	k->partial_bytes = 0;
+	return rc;
+}
+
+/* Snapshot progress and the position of the last COMMIT in ops[0..upto),
+ * as upserts that repeat their values (both servers' syntax). */
+static int send_checkpoint(struct my_sink *k, size_t upto, struct err *e)
+{
+	const struct ferry_pos *pos = NULL;
+	const char *id = k->checkpoint_id;
+	char text[POS_TEXT_MAX];
+	int rc = 0;
+
+	for (size_t i = 0; i < upto; i++) {
+		const struct change *c = k->ops[i];
+		const struct snapshot_mark *m = c->mark;
+		struct buf *o = &k->one;
+		char rows[32];
+
+		if (c->kind != CHANGE_COMMIT)
+			continue;
+		if (c->pos && c->pos->kind != POS_NONE)
+			pos = c->pos;
+		if (!m)
+			continue;
+		snprintf(rows, sizeof(rows), "%" PRIu64, m->rows);
+		buf_reset(o);
+		rc |= buf_puts(o, "INSERT INTO ferry_snapshot (id, "
+			       "source_table, last_key, done, `rows`) VALUES (");
+		rc |= put_quoted(k, o, id, strlen(id));
+		rc |= buf_putc(o, ',');
+		rc |= put_quoted(k, o, m->table, strlen(m->table));
+		rc |= buf_putc(o, ',');
+		rc |= m->last_key ? put_quoted(k, o, m->last_key,
+					       strlen(m->last_key))
+				  : buf_puts(o, "NULL");
+		rc |= buf_printf(o, ",%d,%s) ON DUPLICATE KEY UPDATE "
+				 "last_key = ", m->done ? 1 : 0, rows);
+		rc |= m->last_key ? put_quoted(k, o, m->last_key,
+					       strlen(m->last_key))
+				  : buf_puts(o, "NULL");
+		rc |= buf_printf(o, ", done = %d, `rows` = %s",
+				 m->done ? 1 : 0, rows);
+		if (rc)
+			return err_set(e, FERRY_EFULL, "statement too long");
+		rc = batch_add(k, "could not write snapshot progress", e);
+		if (rc)
+			return rc;
+	}
+	if (!pos)
+		return 0;
+	pos_format(pos, text, sizeof(text));
+	buf_reset(&k->one);
+	rc |= buf_puts(&k->one, "INSERT INTO ferry_checkpoint (id, position, "
+		       "updated_at) VALUES (");
+	rc |= put_quoted(k, &k->one, id, strlen(id));
+	rc |= buf_putc(&k->one, ',');
+	rc |= put_quoted(k, &k->one, text, strlen(text));
+	rc |= buf_puts(&k->one, ",UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE "
+		       "position = ");
+	rc |= put_quoted(k, &k->one, text, strlen(text));
+	rc |= buf_puts(&k->one, ", updated_at = UTC_TIMESTAMP(6)");
+	if (rc)
+		return err_set(e, FERRY_EFULL, "statement too long");
+	return batch_add(k, "could not write the checkpoint", e);
+}
+
+static int my_sink_flush(struct sink *base, struct err *e)
+{
+	struct my_sink *k = (struct my_sink *)base;
+	size_t upto = k->boundary;
+	int rc;
+
+	/* nothing complete: an open (streamed) transaction stays open
+	 * until its COMMIT arrives */
+	if (upto == 0)
+		return 0;
+	rc = ensure_txn(k, e);
+	if (!rc)
+		rc = send_range(k, 0, upto, e);
+	if (!rc)
+		rc = send_checkpoint(k, upto, e);
+	if (!rc)
+		rc = batch_add_simple(k, "COMMIT", "could not commit", e);
+	if (!rc)
+		rc = batch_send(k, e);
+	if (rc)
+		abort_txn(k);
+	k->txn_open = false;
+	if (!rc)
+		k->st.commits++;
+	free_ops(k, upto);
+	k->boundary = 0;
+	return rc;
+}
+
+static void my_sink_rollback(struct sink *base)
+{
+	struct my_sink *k = (struct my_sink *)base;
+
+	for (size_t i = k->boundary; i < k->nops; i++)
+		change_free(k->ops[i]);
+	k->nops = k->boundary;
+	k->partial_bytes = 0;
+	batch_reset(k);
+	/* an open target transaction holding only the cut one */
+	if (k->txn_open && k->boundary == 0)
+		abort_txn(k);
+}
+
+static void my_sink_stats(struct sink *base, struct sink_stats *out)
+{
+	*out = ((struct my_sink *)base)->st;
+}
+
+static void my_sink_close(struct sink *base)
+{
+	struct my_sink *k = (struct my_sink *)base;
+
+	free_ops(k, k->nops);
+	free(k->ops);
+	for (size_t i = 0; i < k->nplans; i++)
+		plan_free(k->plans[i]);
+	free(k->plans);
+	for (size_t i = 0; i < k->ntargets; i++)
+		target_free(k->targets[i]);
+	free(k->targets);
+	buf_release(&k->sql);
+	buf_release(&k->one);
+	free(k->stmts);
+	free(k->run);
+	free(k->esc);
+	free(k->checkpoint_id);
+	if (k->conn)
+		mysql_close(k->conn);	/* an open transaction rolls back */
+	free(k);
+}
+
+static const struct sink_ops my_sink_ops = {
+	.name = "mysql",
+	.load_checkpoint = my_sink_load_checkpoint,
+	.apply = my_sink_apply,
+	.flush = my_sink_flush,
+	.rollback = my_sink_rollback,
+	.stats = my_sink_stats,
+	.close = my_sink_close,
+};
+
+/* ---- connecting ------------------------------------------------------- */
+
+/*
+ * TLS as Connector/C 3.3 offers it.  It has no separate "verify the CA
+ * but not the host name": verify-ca checks both, like verify-full.  A
+ * client that asks for TLS (MYSQL_OPT_SSL_ENFORCE) still goes on in
+ * plain text when the server offers none unless verification is on, so
+ * "require" is checked after connecting (my_connect).
+ */
+static void set_tls(MYSQL *m, const struct config_db *db)
+{
+	my_bool on = 1, off = 0;
+
+	switch (db->sslmode) {
+	case CONFIG_SSL_DEFAULT:
+		if (!db->ssl_ca)
+			return;
+		/* a CA given without a mode: verify with it */
+		/* fall through */
+	case CONFIG_SSL_VERIFY_CA:
+	case CONFIG_SSL_VERIFY_FULL:
+		mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
+		mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+		break;
+	case CONFIG_SSL_DISABLE:
+		mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &off);
+		mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
+		return;
+	case CONFIG_SSL_ALLOW:
+	case CONFIG_SSL_PREFER:
+	case CONFIG_SSL_REQUIRE:
+		mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
+		mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
+		break;
+	}
+	if (db->ssl_ca)
+		mysql_optionsv(m, MYSQL_OPT_SSL_CA, db->ssl_ca);
+}
+
+static int my_connect(struct my_sink *k, const struct sink_params *p,
+		      struct err *e)
+{
+	const struct config_db *db = p->db;
+	const char *host = db->host, *sock = NULL;
+	unsigned int timeout = 10, local_infile = 0;
+	my_bool off = 0;
+	MYSQL *m;
+
+	m = k->conn = mysql_init(NULL);
+	if (!m)
+		return err_set(e, FERRY_ENOMEM, "could not allocate a MySQL "
+			       "connection");
+	mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	/* a silent reconnect would lose the open transaction */
+	mysql_optionsv(m, MYSQL_OPT_RECONNECT, &off);
+	/* the server may never make us send a local file */
+	mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &local_infile);
+	mysql_optionsv(m, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name",
+		       p->application_name ? p->application_name : "ferry");
+	set_tls(m, db);
+	if (host && host[0] == '/') {
+		sock = host;	/* a Unix socket path */
+		host = "localhost";
+	}
+	if (!mysql_real_connect(m, host, db->user,
+				p->password && *p->password ? p->password
+							    : NULL,
+				db->database, (unsigned)db->port, sock,
+				CLIENT_MULTI_STATEMENTS))
+		return err_set(e, FERRY_ECONN, "could not connect to MySQL at "
+			       "%s:%d database \"%s\" as \"%s\": %s (errno %u)",
+			       db->host, db->port, db->database, db->user,
+			       mysql_error(m), mysql_errno(m));
+	if (db->sslmode == CONFIG_SSL_REQUIRE && !mysql_get_ssl_cipher(m))
+		return err_set(e, FERRY_ECONN, "could not connect to MySQL at "
+			       "%s:%d: the server does not offer TLS and "
+			       "sslmode is require", db->host, db->port);
+	if (strcmp(mysql_character_set_name(m), "utf8mb4") != 0)
+		return err_set(e, FERRY_ECONFIG, "MySQL at %s:%d does not "
+			       "accept character set utf8mb4 (got %s)",
+			       db->host, db->port,
+			       mysql_character_set_name(m));
+	return 0;
+}
+
+/*
+ * Session settings ferry's literals assume: strict (a value that does not
+ * fit is an error, not a silent truncation) but without NO_ZERO_DATE /
+ * NO_ZERO_IN_DATE, so zero dates from a MySQL source pass through;
+ * NO_AUTO_VALUE_ON_ZERO so a source id 0 stays 0; UTC; each target
+ * transaction explicit (START TRANSACTION) and READ COMMITTED (no gap
+ * locks taken by the upserts' and deletes' key lookups).
+ */
+static int my_session(struct my_sink *k, struct err *e)
+{
+	static const char ddl_checkpoint[] =
+		"CREATE TABLE IF NOT EXISTS ferry_checkpoint ("
+		" id varchar(255) NOT NULL,"
+		" position text NOT NULL,"
+		" updated_at datetime(6) NOT NULL,"
+		" PRIMARY KEY (id)"
+		") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+	/* key: (255 + 500) * 4 bytes fits InnoDB's 3072-byte limit */
+	static const char ddl_snapshot[] =
+		"CREATE TABLE IF NOT EXISTS ferry_snapshot ("
+		" id varchar(255) NOT NULL,"
+		" source_table varchar(500) NOT NULL,"
+		" last_key mediumtext NULL,"
+		" done tinyint(1) NOT NULL,"
+		" `rows` bigint unsigned NOT NULL,"
+		" PRIMARY KEY (id, source_table)"
+		") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+	static const char packet_sql[] = "SELECT @@SESSION.max_allowed_packet";
+	const char *info = mysql_get_server_info(k->conn);
+	unsigned long version = mysql_get_server_version(k->conn);
+	MYSQL_RES *r = NULL;
+	MYSQL_ROW row;
+	int rc;
+
+	k->row_alias = !strstr(info ? info : "", "MariaDB") &&
+		       version >= 80019;
+	rc = batch_add_simple(k,
+			      "SET SESSION sql_mode = 'STRICT_ALL_TABLES,"
+			      "ERROR_FOR_DIVISION_BY_ZERO,"
+			      "NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION',"
+			      " time_zone = '+00:00', autocommit = 1",
+			      "could not set up the target session", e);
+	if (!rc)
+		rc = batch_add_simple(k, "SET SESSION TRANSACTION ISOLATION "
+				      "LEVEL READ COMMITTED",
+				      "could not set up the target session", e);
+	/* DDL commits implicitly: before any data transaction */
+	if (!rc)
+		rc = batch_add_simple(k, ddl_checkpoint, "could not create "
+				      "the checkpoint tables", e);
+	if (!rc)
+		rc = batch_add_simple(k, ddl_snapshot, "could not create "
+				      "the checkpoint tables", e);
+	if (!rc)
+		rc = batch_send(k, e);
+	if (rc)
+		return rc;
+	rc = query_rows(k, packet_sql, strlen(packet_sql), &r,
+			"could not read max_allowed_packet", e);
+	if (rc)
+		return rc;
+	row = mysql_fetch_row(r);
+	k->packet_max = row && row[0] ? strtoull(row[0], NULL, 10) : 0;
+	mysql_free_result(r);
+	if (k->packet_max < 4 * MY_SINK_PACKET_SLACK)
+		return err_set(e, FERRY_ECONFIG, "target max_allowed_packet "
+			       "is %zu bytes: too small", k->packet_max);
+	k->stmt_max = k->packet_max / 2 < MY_SINK_STMT_CAP
+			      ? k->packet_max / 2 : MY_SINK_STMT_CAP;
+	log_debug("sink", "connected server=\"%s\" max_allowed_packet=%zu "
+		  "upsert=%s", info ? info : "?", k->packet_max,
+		  k->row_alias ? "row-alias" : "values()");
+	return 0;
+}
+
+int mysql_sink_open(const struct sink_params *p, struct sink **out,
+		    struct err *e)
+{
+	struct my_sink *k = xcalloc(1, sizeof(*k));
+	int rc;
+
+	k->base.ops = &my_sink_ops;
+	k->checkpoint_id = xstrdup(p->checkpoint_id);
+	k->txn_memory = p->txn_memory ? p->txn_memory : (64u << 20);
+	/* until the server's value is known: enough for the setup */
+	k->packet_max = 1 << 20;
+	k->stmt_max = k->packet_max / 2;
+	buf_init(&k->sql, 0);
+	buf_init(&k->one, 0);
+	rc = my_connect(k, p, e);
+	if (!rc)
+		rc = my_session(k, e);
+	if (rc) {
+		my_sink_close(&k->base);
+		return rc;
+	}
+	*out = &k->base;
+	return 0;
+}
