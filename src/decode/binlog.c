@@ -70,6 +70,7 @@ enum tm_opt {
 #define ENUM_MAX_MEMBERS 65535
 #define SET_MAX_MEMBERS 64
 #define NAME_MAX_BYTES 256	/* 64 characters of up to 4 bytes */
+#define ROWS_EXPAND_PER_BYTE 16	/* values per ROWS event byte */
 
 enum cs_kind {
 	CS_UNKNOWN = 0,
@@ -2440,17 +2441,30 @@ static int decode_rows(struct binlog *d, struct wire *w, uint8_t type,
 			       "supported", t->schema, t->name, d->file,
 			       d->ev_start);
 	while (wire_left(w)) {
-		struct change *c = change_new_row(op == 0   ? CHANGE_INSERT
-						  : op == 1 ? CHANGE_UPDATE
-							    : CHANGE_DELETE,
-						  t->desc, op != 0, op != 2);
+		size_t start = w->off;
+		struct change *c;
 		int rc;
 
+		/* every row costs ncols values per image.  A full row image
+		 * costs at least a null bit per value, 8 values a byte; only
+		 * absent columns (a row image that is not FULL) could cost
+		 * less, and a hostile event could then expand without
+		 * bound: cap it at twice the full-image rate */
+		if ((size_t)(info->rows + 1) * t->ncols >
+		    ROWS_EXPAND_PER_BYTE * (w->len + BINLOG_HEADER_LEN) +
+			    BINLOG_MAX_COLUMNS)
+			return bad(d, e, w, "rows expand to more values than "
+				   "the event can hold");
+		c = change_new_row(op == 0 ? CHANGE_INSERT
+				   : op == 1 ? CHANGE_UPDATE : CHANGE_DELETE,
+				   t->desc, op != 0, op != 2);
 		c->xid = d->xid;
 		rc = decode_image(d, w, t, op == 0 ? after : before, c,
 				  op != 0, e);
 		if (!rc && op == 1)
 			rc = decode_image(d, w, t, after, c, false, e);
+		if (!rc && w->off == start)
+			rc = bad(d, e, w, "a row image with no columns");
 		if (rc) {
 			change_free(c);
 			return rc;
