@@ -573,8 +573,12 @@ static int send_deletes(struct pg_sink *k, struct plan *p,
 	return send_statement(k, desc, e);
 }
 
-/* UPDATE t SET <the columns that came> WHERE key: an update whose new
- * image lacks unchanged TOAST values.  The target keeps its copy. */
+/*
+ * UPDATE t SET <the columns that came> WHERE key: an update whose new
+ * image lacks unchanged TOAST values.  The target keeps its copy.  The row
+ * is found by its old key when the update moved it (the new key is among
+ * the columns set), so a moved row keeps its unchanged values too.
+ */
 static int send_partial(struct pg_sink *k, struct plan *p, struct change *c,
 			struct err *e)
 {
@@ -600,10 +604,13 @@ static int send_partial(struct pg_sink *k, struct plan *p, struct change *c,
 		return 0;
 	rc |= buf_puts(&k->sql, " WHERE ");
 	for (size_t j = 0; j < p->tt->npk; j++) {
+		uint32_t col = (uint32_t)p->keycols[j];
+		bool old = change_old(c, col, NULL, NULL) == DATUM_VALUE;
+
 		rc |= j ? buf_puts(&k->sql, " AND ") : 0;
 		rc |= put_ident(k, p->tt->cols[p->tt->pk[j]]);
 		rc |= buf_printf(&k->sql, "=$%zu", param++);
-		add_value(k, c, (uint32_t)p->keycols[j], false);
+		add_value(k, c, col, old);
 	}
 	if (rc)
 		return err_set(e, FERRY_EFULL, "statement too long");
@@ -801,6 +808,8 @@ static int ensure_txn(struct pg_sink *k, struct err *e)
 
 static void free_ops(struct pg_sink *k, size_t n)
 {
+	if (n == 0)
+		return;
 	for (size_t i = 0; i < n; i++)
 		change_free(k->ops[i]);
 	memmove(k->ops, k->ops + n, (k->nops - n) * sizeof(*k->ops));
@@ -902,7 +911,9 @@ static int pg_sink_flush(struct sink *base, struct err *e)
 	size_t upto = k->boundary;
 	int rc;
 
-	if (upto == 0 && !k->txn_open)
+	/* nothing complete: an open target transaction holds part of an
+	 * unfinished source transaction and must stay open */
+	if (upto == 0)
 		return 0;
 	rc = ensure_txn(k, e);
 	if (!rc)
