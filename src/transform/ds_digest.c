@@ -189,7 +189,8 @@ static int lines_flush(struct buf *b, struct line *v, size_t n)
 {
 	int rc = 0;
 
-	qsort(v, n, sizeof(*v), cmp_line);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_line);
 	for (size_t i = 0; i < n; i++) {
 		if (!rc)
 			rc = buf_puts(b, v[i].text);

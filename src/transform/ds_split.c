@@ -21,6 +21,7 @@
  * can be repaired is repaired with a warning.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,7 +270,7 @@ static int split_local(void *lctx, const char *name, enum ds_dir dir,
 	for (size_t k = 0; k < x.n; k++)
 		json_array_append_new(codes, json_integer(s->t[x.v[k]].code));
 	free(x.v);
-	return (int)(x.n > 1000 ? 1000 : x.n);
+	return x.n > INT_MAX ? INT_MAX : (int)x.n;
 }
 
 /* ---- step 2: task keys and codes ----------------------------------- */
@@ -318,12 +319,11 @@ static int take_tasks(struct split *s, json_t *tasks, struct err *e)
 		for (int n = 2; !ds_smap_put(&keys, t->key, i); n++) {
 			free(t->key);
 			t->key = ds_strfmt("%s#%d", t->id ? t->id : t->name, n);
-			if (n == 2)
-				ds_warn(s->rep, "%stask \"%s\": key \"%s\" is "
-					"used by an earlier task too: keyed "
-					"\"%s\"", s->where, t->name,
-					t->id ? t->id : t->name, t->key);
 		}
+		if (strcmp(t->key, t->id ? t->id : t->name) != 0)
+			ds_warn(s->rep, "%stask \"%s\": key \"%s\" is used by "
+				"an earlier task too: keyed \"%s\"", s->where,
+				t->name, t->id ? t->id : t->name, t->key);
 		if (t->id)
 			ds_smap_put(&s->ids, t->id, i);
 		/* chain of same-named tasks, in task order */

@@ -189,6 +189,13 @@ static struct fake *fake_new(void)
 	return f;
 }
 
+static void fake_free(struct fake *f)
+{
+	for (size_t i = 0; i < f->ntasks; i++)
+		free(f->tasks[i].key);
+	free(f);
+}
+
 static struct ds_env fake_env(struct fake *f)
 {
 	struct ds_env env = {
@@ -478,8 +485,9 @@ static void check_resource(const struct fake *f, const json_t *in,
 		return;
 	}
 	CHECK(json_is_object(out));
-	json_object_foreach((json_t *)in, k, v)
+	json_object_foreach((json_t *)in, k, v) {
 		CHECK(json_equal(v, json_object_get(out, k)));
+	}
 	if (json_object_get(in, "resourceName"))
 		return;
 	v = json_object_get(in, "id");
@@ -523,7 +531,7 @@ static void check_params(const struct fake *f, json_t *node,
 	if (json_is_string(pin))
 		pin = jparse(json_string_value(pin));	/* task_json shape */
 	else
-		pin = json_incref(pin ? pin : json_object());
+		pin = pin ? json_incref(pin) : json_object();
 	it = json_object_iter(out);
 	json_object_foreach(pin, k, v) {
 		CHECK_MSG(it != NULL, "params key \"%s\" lost", k);
@@ -716,7 +724,7 @@ TEST(ds_every_sample_splits_generically_deterministically)
 	while ((de = readdir(d))) {
 		const char *nm = de->d_name;
 		struct ds_split_result a, b;
-		struct fake *f = fake_new(), *g = fake_new();
+		struct fake *f, *g;
 		struct ds_env env;
 		struct input in;
 		struct err e;
@@ -725,6 +733,8 @@ TEST(ds_every_sample_splits_generically_deterministically)
 		if (strlen(nm) < 6 || strcmp(nm + strlen(nm) - 5, ".json") ||
 		    strstr(nm, ".locations.") || strstr(nm, ".connects."))
 			continue;
+		f = fake_new();
+		g = fake_new();
 		if (!strncmp(nm, "pd_", 3)) {
 			split_file(f, &in, nm, 50 + n, &a);
 		} else {
@@ -773,6 +783,8 @@ TEST(ds_every_sample_splits_generically_deterministically)
 		ds_split_result_release(&a);
 		ds_split_result_release(&b);
 		input_release(&in);
+		fake_free(f);
+		fake_free(g);
 		n++;
 	}
 	closedir(d);
@@ -1343,6 +1355,7 @@ static void check_xfile(const struct xfile *x)
 	CHECK_INT_EQ(res.report.nunresolved, x->nunresolved);
 	ds_split_result_release(&res);
 	input_release(&in);
+	fake_free(f);
 }
 
 TEST(ds_full_definitions_match_their_tables)
@@ -1587,6 +1600,7 @@ TEST(ds_task_node_samples_match_their_tables)
 		CHECK_INT_EQ(res.report.nunresolved, x->nunresolved);
 		ds_split_result_release(&res);
 		input_release(&in);
+		fake_free(f);
 	}
 }
 
@@ -1661,6 +1675,7 @@ TEST(ds_desc_key_and_description_fallback)
 	CHECK_STR_EQ(val(&res.tasks.rows[0], "description"), "");
 	ds_split_result_release(&res);
 	free(j);
+	fake_free(f);
 }
 
 TEST(ds_timeout_without_interval_and_timeout_settings)
@@ -1715,6 +1730,7 @@ TEST(ds_timeout_without_interval_and_timeout_settings)
 		ds_split_result_release(&res);
 		free(j);
 	}
+	fake_free(f);
 }
 
 TEST(ds_duplicate_names_and_dangling_pretasks)
@@ -1740,6 +1756,7 @@ TEST(ds_duplicate_names_and_dangling_pretasks)
 			  "dropped"));
 	ds_split_result_release(&res);
 	input_release(&in);
+	fake_free(f);
 }
 
 static const char *const dup_json =
@@ -1803,6 +1820,7 @@ TEST(ds_duplicate_names_resolved_through_connects)
 	CHECK(has_warning(&res.report, "task \"y\" refers to \"x\", a name 2 "
 			  "tasks share, and connects does not tell which"));
 	ds_split_result_release(&res);
+	fake_free(f);
 }
 
 TEST(ds_self_reference_and_repeated_pretasks)
@@ -1820,6 +1838,7 @@ TEST(ds_self_reference_and_repeated_pretasks)
 	CHECK(has_warning(&res.report, "preTasks names \"a\", the task itself"));
 	CHECK(has_warning(&res.report, "a preTasks entry is not a name"));
 	ds_split_result_release(&res);
+	fake_free(f);
 }
 
 TEST(ds_duplicate_ids_get_their_own_keys)
@@ -1837,6 +1856,7 @@ TEST(ds_duplicate_ids_get_their_own_keys)
 	CHECK_STR_EQ(res.task_info[2].key, "c");	/* no id: the name */
 	CHECK(has_warning(&res.report, "keyed \"tasks-1#2\""));
 	ds_split_result_release(&res);
+	fake_free(f);
 }
 
 TEST(ds_process_definition_id_in_shell_params_is_untouched)
@@ -1857,6 +1877,7 @@ TEST(ds_process_definition_id_in_shell_params_is_untouched)
 	json_decref(p);
 	ds_split_result_release(&res);
 	input_release(&in);
+	fake_free(f);
 }
 
 TEST(ds_backend_serialized_forms)
@@ -1881,6 +1902,7 @@ TEST(ds_backend_serialized_forms)
 	CHECK_INT_EQ(res.report.nwarnings, 0);
 	ds_split_result_release(&res);
 	input_release(&in);
+	fake_free(f);
 }
 
 TEST(ds_dependent_unknown_project_definition_task)
@@ -1937,6 +1959,7 @@ TEST(ds_dependent_unknown_project_definition_task)
 			  "workflow left out"));
 	json_decref(p);
 	ds_split_result_release(&res);
+	fake_free(f);
 }
 
 TEST(ds_sub_process_and_resources_unknown)
@@ -1981,6 +2004,7 @@ TEST(ds_sub_process_and_resources_unknown)
 	CHECK(has_warning(&res.report, "neither an id nor a file name"));
 	CHECK(has_warning(&res.report, "resource entry is not an object"));
 	ds_split_result_release(&res);
+	fake_free(f);
 }
 
 TEST(ds_queue_becomes_yarn_queue_for_mr_spark_flink_only)
@@ -2020,6 +2044,7 @@ TEST(ds_queue_becomes_yarn_queue_for_mr_spark_flink_only)
 	CHECK_STR_CONTAINS(val(&res.tasks.rows[0], "task_params"),
 			   "{\"queue\":\"a\",\"yarnQueue\":\"b\"");
 	ds_split_result_release(&res);
+	fake_free(f);
 }
 
 TEST(ds_worker_group_flag_priority_retries)
@@ -2068,6 +2093,7 @@ TEST(ds_worker_group_flag_priority_retries)
 		ds_split_result_release(&res);
 		free(j);
 	}
+	fake_free(f);
 }
 
 TEST(ds_malformed_input_is_rejected_with_a_reason)
@@ -2124,6 +2150,7 @@ TEST(ds_malformed_input_is_rejected_with_a_reason)
 	/* NULL-safe error struct */
 	in.row.process_definition_json = "nope";
 	CHECK_INT_EQ(ds_split(&in.row, &env, &res, NULL), FERRY_EDATA);
+	fake_free(f);
 }
 
 TEST(ds_env_errors_propagate_with_context)
@@ -2144,6 +2171,7 @@ TEST(ds_env_errors_propagate_with_context)
 	CHECK_STR_EQ(e.msg, "process definition 45 \"wf\": project 1: "
 		     "no project 1");
 	free(j);
+	fake_free(f);
 }
 
 TEST(ds_workflow_columns_fallbacks_and_versions)
@@ -2198,6 +2226,7 @@ TEST(ds_workflow_columns_fallbacks_and_versions)
 	CHECK_STR_EQ(val(&res.tasks.rows[0], "create_time"), in.row.now);
 	ds_split_result_release(&res);
 	input_release(&in);
+	fake_free(f);
 }
 
 TEST(ds_content_hash_follows_the_task_only)
@@ -2221,6 +2250,7 @@ TEST(ds_content_hash_follows_the_task_only)
 	free(j1);
 	free(j2);
 	free(j3);
+	fake_free(f);
 }
 
 TEST(ds_locations_odd_values)
@@ -2271,6 +2301,7 @@ TEST(ds_locations_odd_values)
 		input_release(&in);
 	}
 	free(j);
+	fake_free(f);
 }
 
 TEST(ds_warnings_are_capped)
@@ -2293,6 +2324,7 @@ TEST(ds_warnings_are_capped)
 	CHECK_INT_EQ(res.report.warnings_dropped, 300 - DS_WARN_MAX);
 	ds_split_result_release(&res);
 	free(j);
+	fake_free(f);
 }
 
 /* ---- task instances (spec §6.3) ------------------------------------- */
@@ -2323,9 +2355,10 @@ TEST(ds_task_instance_params_from_stringified_task_json)
 		inner = jparse(json_string_value(json_object_get(node,
 								 "params")));
 		/* the stringified params, unchanged, key by key */
-		json_object_foreach(inner, k, v)
+		json_object_foreach(inner, k, v) {
 			CHECK_MSG(json_equal(v, json_object_get(out, k)),
 				  "%s: %s", files[i], k);
+		}
 		/* the 3.2 instance shape: strings, and a JSON null */
 		CHECK_STR_EQ(json_string_value(json_object_get(out,
 			"dependence")), "{}");
@@ -2344,6 +2377,7 @@ TEST(ds_task_instance_params_from_stringified_task_json)
 		free(key);
 		free(tj);
 	}
+	fake_free(f);
 }
 
 TEST(ds_task_instance_params_plain_shapes_and_rewrites)
@@ -2404,6 +2438,7 @@ TEST(ds_task_instance_params_plain_shapes_and_rewrites)
 	CHECK_STR_CONTAINS(e.msg, "task_json is not valid JSON");
 	CHECK_INT_EQ(ds_task_instance_params(NULL, 3, &env, &tp, NULL, NULL,
 					     &e), FERRY_EDATA);
+	fake_free(f);
 }
 
 /* ---- datasources (spec §3.6) and commands (spec §3.5) --------------- */
@@ -2501,6 +2536,7 @@ TEST(ds_command_param_keys_renamed)
 	CHECK(out == NULL);
 	CHECK_INT_EQ(ds_command_param("{", 7, &env, &out, NULL, &e),
 		     FERRY_EDATA);
+	fake_free(f);
 }
 
 /* ---- verify digests ------------------------------------------------- */
@@ -2698,6 +2734,7 @@ TEST(ds_digest_equal_when_right_different_when_not)
 	target_free(&x);
 	ds_split_result_release(&res);
 	input_release(&in);
+	fake_free(f);
 }
 
 TEST(ds_digest_follows_changes_on_the_source_side)
@@ -2754,4 +2791,41 @@ TEST(ds_digest_follows_changes_on_the_source_side)
 	target_free(&x);
 	ds_split_result_release(&res);
 	input_release(&in);
+	fake_free(f);
+}
+
+/* No real PROCEDURE sample exists (SOURCES.md); the 1.3.9 UI shape: its
+ * params pass unchanged (spec §5), datasource id included. */
+TEST(ds_procedure_params_unchanged)
+{
+	struct fake *f = fake_new();
+	struct ds_split_result res;
+	struct err e;
+
+	CHECK_OK(run(f, 120, "{\"globalParams\":[],\"tasks\":[{\"type\":"
+		     "\"PROCEDURE\",\"id\":\"tasks-1\",\"name\":\"proc\","
+		     "\"params\":{\"type\":\"MYSQL\",\"datasource\":4,"
+		     "\"method\":\"call p(${in},${out})\",\"localParams\":["
+		     "{\"prop\":\"in\",\"direct\":\"IN\",\"type\":\"INTEGER\","
+		     "\"value\":\"1\"},{\"prop\":\"out\",\"direct\":\"OUT\","
+		     "\"type\":\"VARCHAR\",\"value\":\"\"}]},\"description\":"
+		     "\"\",\"runFlag\":\"NORMAL\",\"dependence\":{},"
+		     "\"maxRetryTimes\":\"2\",\"retryInterval\":\"3\","
+		     "\"timeout\":{\"strategy\":\"\",\"interval\":null,"
+		     "\"enable\":false},\"taskInstancePriority\":\"LOW\","
+		     "\"workerGroup\":\"default\",\"preTasks\":[]}],"
+		     "\"tenantId\":-1,\"timeout\":0}", &res, &e), e);
+	CHECK_STR_EQ(val(&res.tasks.rows[0], "task_params"),
+		     "{\"type\":\"MYSQL\",\"datasource\":4,\"method\":"
+		     "\"call p(${in},${out})\",\"localParams\":[{\"prop\":\"in\","
+		     "\"direct\":\"IN\",\"type\":\"INTEGER\",\"value\":\"1\"},"
+		     "{\"prop\":\"out\",\"direct\":\"OUT\",\"type\":\"VARCHAR\","
+		     "\"value\":\"\"}],\"conditionResult\":null,"
+		     "\"dependence\":{}}");
+	CHECK_STR_EQ(val(&res.tasks.rows[0], "fail_retry_times"), "2");
+	CHECK_STR_EQ(val(&res.tasks.rows[0], "fail_retry_interval"), "3");
+	CHECK_STR_EQ(val(&res.tasks.rows[0], "task_priority"), "3");
+	CHECK_INT_EQ(res.report.nwarnings, 0);
+	ds_split_result_release(&res);
+	fake_free(f);
 }
