@@ -686,14 +686,55 @@ static int put_str(struct buf *b, const char *s)
 	return buf_puts(b, s);
 }
 
+/* `v` in decimal, at least `width` digits (zero-padded); printf is the
+ * hot spot of row decoding otherwise */
+static size_t fmt_digits(char *out, uint64_t v, int width)
+{
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324"
+		"25262728293031323334353637383940414243444546474849"
+		"50515253545556575859606162636465666768697071727374"
+		"75767778798081828384858687888990919293949596979899";
+	char t[24];
+	size_t n = 0;
+
+	/* two digits a step, written backwards */
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		t[n++] = pairs[2 * r + 1];
+		t[n++] = pairs[2 * r];
+	}
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n < (size_t)width)
+		t[n++] = '0';
+	for (size_t i = 0; i < n; i++)
+		out[i] = t[n - 1 - i];
+	return n;
+}
+
+static int put_digits(struct buf *b, uint64_t v, int width)
+{
+	char t[24];
+
+	return buf_append(b, t, fmt_digits(t, v, width));
+}
+
 static int put_i64(struct buf *b, int64_t v)
 {
-	return buf_printf(b, "%" PRId64, v);
+	if (v < 0)
+		return buf_putc(b, '-') ||
+		       put_digits(b, (uint64_t)0 - (uint64_t)v, 1);
+	return put_digits(b, (uint64_t)v, 1);
 }
 
 static int put_u64(struct buf *b, uint64_t v)
 {
-	return buf_printf(b, "%" PRIu64, v);
+	return put_digits(b, v, 1);
 }
 
 static uint64_t get_be(const unsigned char *p, size_t n)
@@ -775,8 +816,7 @@ static int decimal_text(const unsigned char *p, unsigned prec,
 
 		if (v >= pow10_u32[intg % 9])
 			return -1;
-		nd += (unsigned)snprintf(dig + nd, sizeof(dig) - nd, "%0*u",
-					 (int)(intg % 9), (unsigned)v);
+		nd += (unsigned)fmt_digits(dig + nd, v, (int)(intg % 9));
 		off += k;
 	}
 	for (unsigned g = 0; g < intg / 9; g++, off += 4) {
@@ -784,16 +824,14 @@ static int decimal_text(const unsigned char *p, unsigned prec,
 
 		if (v > 999999999)
 			return -1;
-		nd += (unsigned)snprintf(dig + nd, sizeof(dig) - nd, "%09u",
-					 (unsigned)v);
+		nd += (unsigned)fmt_digits(dig + nd, v, 9);
 	}
 	for (unsigned g = 0; g < scale / 9; g++, off += 4) {
 		uint64_t v = get_be(b + off, 4);
 
 		if (v > 999999999)
 			return -1;
-		nd += (unsigned)snprintf(dig + nd, sizeof(dig) - nd, "%09u",
-					 (unsigned)v);
+		nd += (unsigned)fmt_digits(dig + nd, v, 9);
 	}
 	if (scale % 9) {
 		size_t k = dig2bytes[scale % 9];
@@ -801,8 +839,7 @@ static int decimal_text(const unsigned char *p, unsigned prec,
 
 		if (v >= pow10_u32[scale % 9])
 			return -1;
-		nd += (unsigned)snprintf(dig + nd, sizeof(dig) - nd, "%0*u",
-					 (int)(scale % 9), (unsigned)v);
+		nd += (unsigned)fmt_digits(dig + nd, v, (int)(scale % 9));
 	}
 	for (unsigned i = 0; i < nd; i++)
 		if (dig[i] != '0')
@@ -845,21 +882,50 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 static int put_frac(struct buf *b, uint32_t usec)
 {
 	char f[8];
-	int n;
+	size_t n;
 
 	if (!usec)
 		return 0;
-	n = snprintf(f, sizeof(f), "%06u", usec);
-	while (n > 0 && f[n - 1] == '0')
+	f[0] = '.';
+	n = 1 + fmt_digits(f + 1, usec, 6);
+	while (f[n - 1] == '0')
 		n--;
-	return buf_putc(b, '.') || buf_append(b, f, (size_t)n);
+	return buf_append(b, f, n);
+}
+
+/* "YYYY-MM-DD" */
+static size_t fmt_date(char *out, unsigned y, unsigned mo, unsigned d)
+{
+	size_t n = fmt_digits(out, y, 4);
+
+	out[n++] = '-';
+	n += fmt_digits(out + n, mo, 2);
+	out[n++] = '-';
+	n += fmt_digits(out + n, d, 2);
+	return n;
+}
+
+/* "HH:MM:SS" (hours may take more digits) */
+static size_t fmt_hms(char *out, unsigned h, unsigned mi, unsigned s)
+{
+	size_t n = fmt_digits(out, h, 2);
+
+	out[n++] = ':';
+	n += fmt_digits(out + n, mi, 2);
+	out[n++] = ':';
+	n += fmt_digits(out + n, s, 2);
+	return n;
 }
 
 static int put_datetime(struct buf *b, unsigned y, unsigned mo, unsigned d,
 			unsigned h, unsigned mi, unsigned s, uint32_t usec)
 {
-	return buf_printf(b, "%04u-%02u-%02u %02u:%02u:%02u", y, mo, d, h, mi,
-			  s) || put_frac(b, usec);
+	char t[96];
+	size_t n = fmt_date(t, y, mo, d);
+
+	t[n++] = ' ';
+	n += fmt_hms(t + n, h, mi, s);
+	return buf_append(b, t, n) || put_frac(b, usec);
 }
 
 /* TIMESTAMP: seconds since the epoch, shown in UTC like timestamptz */
@@ -879,8 +945,13 @@ static int put_timestamp(struct buf *b, uint32_t secs, uint32_t usec)
 static int put_time(struct buf *b, bool neg, unsigned h, unsigned mi,
 		    unsigned s, uint32_t usec)
 {
-	return buf_printf(b, "%s%02u:%02u:%02u", neg ? "-" : "", h, mi, s) ||
-	       put_frac(b, usec);
+	char t[80];
+	size_t n = 0;
+
+	if (neg)
+		t[n++] = '-';
+	n += fmt_hms(t + n, h, mi, s);
+	return buf_append(b, t, n) || put_frac(b, usec);
 }
 
 /* bytes the fractional part of a *2 temporal value takes */
@@ -1502,8 +1573,13 @@ static int decode_value(struct binlog *d, struct wire *w, const struct bcol *c,
 			return bad(d, e, w, why);
 		/* day:5 month:4 year:15, little-endian */
 		v = (uint32_t)get_le(p, 3);
-		rc = buf_printf(out, "%04u-%02u-%02u", v >> 9, (v >> 5) & 15,
-				v & 31);
+		{
+			char t[40];
+
+			rc = buf_append(out, t, fmt_date(t, v >> 9,
+							 (v >> 5) & 15,
+							 v & 31));
+		}
 		break;
 	}
 	case BL_TYPE_TIME: {
@@ -1984,6 +2060,11 @@ static int tm_members(struct binlog *d, struct tmap *t, struct wire *w,
 		    cnt > (type == BL_TYPE_SET ? SET_MAX_MEMBERS
 					       : ENUM_MAX_MEMBERS))
 			return bad(d, e, w, "bad ENUM/SET member list");
+		/* a repeated field replaces the earlier one */
+		for (uint32_t k = 0; k < c->nelems; k++)
+			free(c->elems[k]);
+		free(c->elems);
+		c->nelems = 0;
 		c->elems = xcalloc(cnt ? cnt : 1, sizeof(*c->elems));
 		c->have_elems = true;
 		for (uint64_t k = 0; k < cnt; k++) {

@@ -281,6 +281,7 @@ struct mysql_source {
 
 	/* columns hook answers (valid until the next call) */
 	MYSQL_RES *colres;
+	struct err hook_err;		/* a want hook that could not ask */
 
 	/* changes made but not yet handed out, in order */
 	struct change **out;
@@ -525,6 +526,30 @@ static int check_server(struct mysql_source *s, struct err *e)
 
 /* ---- the catalog ----------------------------------------------------------- */
 
+/*
+ * The SQL connection sits idle while we stream and the server may drop
+ * it (wait_timeout); the decoder's questions need it: reconnect once.
+ */
+static int sql_alive(struct mysql_source *s, struct err *e)
+{
+	if (s->phase != PHASE_STREAM || (s->sql && mysql_ping(s->sql) == 0))
+		return 0;
+	if (s->sql) {
+		log_warn("source", "catalog connection lost (%s), "
+			 "reconnecting", mysql_error(s->sql));
+		mysql_close(s->sql);
+		s->sql = NULL;
+	}
+	if (s->colres) {
+		mysql_free_result(s->colres);
+		s->colres = NULL;
+	}
+	return my_connect(s, &s->sql, 0, e) ||
+	       sql_do(s->sql, "SET SESSION time_zone = '+00:00'",
+		      "could not set the session time zone", e)
+		       ? FERRY_ECONN : 0;
+}
+
 /* Every base table of the database and whether it has a primary key. */
 static int load_known(struct mysql_source *s, struct err *e)
 {
@@ -561,30 +586,41 @@ static const struct known_table *find_known(const struct mysql_source *s,
 }
 
 /* A table created after we started: look it up once. */
-static const struct known_table *learn_table(struct mysql_source *s,
-					     const char *table)
+static bool learn_table(struct mysql_source *s, const char *table)
 {
 	struct buf q;
 	MYSQL_RES *r = NULL;
 	MYSQL_ROW row;
 	struct err e;
-	bool pk = false;
+	int rc;
+	bool pk;
 
+	rc = sql_alive(s, &e);
 	buf_init(&q, 0);
-	if (!buf_puts(&q, "SELECT COUNT(*) FROM information_schema.STATISTICS"
-		      " WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = "
-		      "'PRIMARY' AND TABLE_NAME = ") &&
-	    !put_literal(s->sql, &q, table, strlen(table)) &&
-	    !sql_rows(s->sql, q.data, &r, "table lookup", &e)) {
-		row = mysql_fetch_row(r);
-		pk = row && row[0] && strcmp(row[0], "0") != 0;
-		mysql_free_result(r);
-	}
+	if (!rc)
+		rc = buf_puts(&q, "SELECT COUNT(*) FROM "
+			      "information_schema.STATISTICS WHERE "
+			      "TABLE_SCHEMA = DATABASE() AND INDEX_NAME = "
+			      "'PRIMARY' AND TABLE_NAME = ") ||
+		     put_literal(s->sql, &q, table, strlen(table));
+	if (!rc)
+		rc = sql_rows(s->sql, q.data, &r, "table lookup", &e);
 	buf_release(&q);
+	if (rc) {
+		/* the decode that asked fails with this (on_event): a
+		 * restart asks again rather than skip the table's rows */
+		err_set(&s->hook_err, FERRY_ECONN, "cannot look up source "
+			"table \"%s\": %s", table, e.msg);
+		return false;
+	}
+	row = mysql_fetch_row(r);
+	pk = row && row[0] && strcmp(row[0], "0") != 0;
+	mysql_free_result(r);
 	s->known = xrealloc(s->known, (s->nknown + 1) * sizeof(*s->known));
 	s->known[s->nknown].name = xstrdup(table);
 	s->known[s->nknown].has_pk = pk;
-	return &s->known[s->nknown++];
+	s->nknown++;
+	return pk;
 }
 
 /* binlog hook: is schema.table migrated? */
@@ -598,9 +634,8 @@ static bool want_table(void *arg, const char *schema, const char *table)
 	if (!table)
 		return true;
 	k = find_known(s, table);
-	if (!k)
-		k = learn_table(s, table);
-	return mapping_find(s->mapping, schema, table, k->has_pk) != NULL;
+	return mapping_find(s->mapping, schema, table,
+			    k ? k->has_pk : learn_table(s, table)) != NULL;
 }
 
 /* binlog hook: the columns of a table whose TABLE_MAP lacks metadata */
@@ -618,6 +653,9 @@ static int table_columns(void *arg, const char *schema, const char *table,
 		mysql_free_result(s->colres);
 		s->colres = NULL;
 	}
+	rc = sql_alive(s, e);
+	if (rc)
+		return rc;
 	buf_init(&q, 0);
 	rc = buf_puts(&q, "SELECT COLUMN_NAME, COLUMN_TYPE, "
 		      "CHARACTER_SET_NAME, COLUMN_KEY = 'PRI' FROM "
@@ -1264,8 +1302,16 @@ static int on_event(struct mysql_source *s, const unsigned char *p, size_t n,
 	struct change *c;
 	int rc;
 
+	err_clear(&s->hook_err);
 	rc = binlog_decode(s->dec, p, n, &c, &info, e);
 	s->events++;
+	if (!rc && s->hook_err.code) {
+		/* the decoder went on with a guess: do not use it */
+		change_free(c);
+		while ((c = binlog_take_pending(s->dec)))
+			change_free(c);
+		rc = err_set(e, s->hook_err.code, "%s", s->hook_err.msg);
+	}
 	if (rc) {
 		char pos[POS_TEXT_MAX];
 		struct ferry_pos at;

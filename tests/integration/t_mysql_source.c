@@ -787,3 +787,40 @@ TEST(mysql_lost_connection_is_transient)
 	env_release(&v);
 	mysql_close(m);
 }
+
+TEST(mysql_new_table_under_a_wildcard_rule)
+{
+	MYSQL *m = my_connect();
+	struct env v;
+	struct source *s;
+	struct change *c;
+	struct err e;
+
+	/* a database of its own: the wildcard takes every table in it */
+	my_do(m, "DROP DATABASE IF EXISTS ms_wild");
+	my_do(m, "CREATE DATABASE ms_wild");
+	my_do(m, "CREATE TABLE ms_wild.old (id INT PRIMARY KEY)");
+	my_do(m, "INSERT INTO ms_wild.old VALUES (1), (2)");
+	my_do(m, "USE ms_wild");
+	env_init(&v, "version: 1\ntables:\n"
+		     "  - source: \"*\"\n    target: \"*\"\n");
+	v.db.database = "ms_wild";
+	CHECK_OK(open_source(&v, 1000, 60000, &s, &e), e);
+	CHECK_INT_EQ(drain_snapshot(s), 2);
+	/* created after the snapshot: the binlog brings its rows; a table
+	 * without a primary key is not taken by a wildcard */
+	my_do(m, "CREATE TABLE ms_new (id INT PRIMARY KEY, v TEXT)");
+	my_do(m, "CREATE TABLE ms_new_nopk (v TEXT)");
+	my_do(m, "INSERT INTO ms_new_nopk VALUES ('no')");
+	my_do(m, "INSERT INTO ms_new VALUES (1, 'yes')");
+	change_free(expect_begin(s));
+	c = expect(s, CHANGE_INSERT);
+	CHECK_STR_EQ(c->table->name, "ms_new");
+	expect_value(c, false, 1, "yes");
+	change_free(c);
+	change_free(expect(s, CHANGE_COMMIT));
+	source_close(s);
+	env_release(&v);
+	my_do(m, "DROP DATABASE ms_wild");
+	mysql_close(m);
+}

@@ -1839,3 +1839,35 @@ TEST(binlog_golden_streams_from_mariadb)
 		buf_release(&o);
 	}
 }
+
+TEST(binlog_repeated_metadata_fields_replace_earlier_ones)
+{
+	struct binlog *d = decoder(true);
+	struct ev m;
+	struct table_desc *t;
+
+	/* found by the fuzzer: a second ENUM_STR_VALUE leaked the first */
+	ev_start(&m, BINLOG_EV_TABLE_MAP);
+	e_le(&m, 3, 6);
+	e_le(&m, 1, 2);
+	e_u8(&m, 1); e_str(&m, "d"); e_u8(&m, 0);
+	e_u8(&m, 1); e_str(&m, "t"); e_u8(&m, 0);
+	e_packed(&m, 2);
+	e_u8(&m, BL_TYPE_LONG);
+	e_u8(&m, BL_TYPE_STRING);
+	e_packed(&m, 2);
+	e_u8(&m, 0xf7); e_u8(&m, 1);		/* ENUM, 1 byte */
+	e_u8(&m, 0x03);				/* null bitmap */
+	e_u8(&m, 1); e_packed(&m, 1); e_u8(&m, 0x80);	/* unsigned id */
+	e_u8(&m, 4); e_packed(&m, 5); e_str(&m, "\002id\001e");
+	e_u8(&m, 6); e_packed(&m, 5); e_str(&m, "\002\001a\001b");
+	e_u8(&m, 6); e_packed(&m, 3); e_str(&m, "\001\001z");
+	e_u8(&m, 4); e_packed(&m, 5); e_str(&m, "\002ID\001E");
+	ev_end(&m);
+	feed_ok(d, &m);
+	t = binlog_table(d, 3);
+	CHECK(t != NULL);
+	CHECK_STR_EQ(t->cols[0].name, "ID");
+	CHECK_STR_EQ(t->cols[1].name, "E");
+	binlog_free(d);
+}
