@@ -110,7 +110,7 @@ struct ds_env {
 /* What an unresolved reference points at. */
 enum ds_ref_kind {
 	DS_REF_PROJECT = 1,	/* DEPENDENT projectId: `id` */
-	DS_REF_PROCESS,		/* SUB_PROCESS / DEPENDENT / command: `id` */
+	DS_REF_PROCESS,		/* SUB_PROCESS / DEPENDENT / command */
 	DS_REF_TASK,		/* task `name` in workflow `process_id` */
 	DS_REF_RESOURCE,	/* resource `id` (or -1) / file `name` */
 };
@@ -121,7 +121,7 @@ struct ds_unresolved {
 	char *task_name;	/* task holding the reference; may be NULL */
 	int64_t id;		/* project / process / resource id, or -1 */
 	int64_t process_id;	/* DS_REF_TASK: the workflow searched */
-	char *name;		/* DS_REF_TASK / DS_REF_RESOURCE, else NULL */
+	char *name;		/* DS_REF_TASK / _RESOURCE, else NULL */
 };
 
 /* Warnings and unresolved references of one call.  At most DS_WARN_MAX
@@ -265,10 +265,10 @@ struct ds_split_result {
 	int process_version;
 	struct ds_row process;		/* t_ds_process_definition */
 	struct ds_row process_log;	/* t_ds_process_definition_log */
-	struct ds_rowset tasks;		/* t_ds_task_definition, task order */
+	struct ds_rowset tasks;		/* t_ds_task_definition */
 	struct ds_rowset tasks_log;	/* t_ds_task_definition_log */
 	struct ds_rowset relations;	/* t_ds_process_task_relation */
-	struct ds_rowset relations_log;	/* t_ds_process_task_relation_log */
+	struct ds_rowset relations_log;	/* ..._relation_log */
 	struct ds_task_info *task_info;	/* tasks.n entries, same order */
 	struct ds_report report;
 };

@@ -139,8 +139,9 @@ static int conv_subprocess(struct ds_pctx *c, json_t *o, json_t *v,
 	int rc;
 
 	if (!ds_json_int(v, &id)) {
-		ds_warn(c->rep, "%stask \"%s\": SUB_PROCESS processDefinitionId "
-			"is not an integer: kept, the task has no sub-workflow",
+		ds_warn(c->rep, "%stask \"%s\": SUB_PROCESS "
+			"processDefinitionId is not an integer: kept, the task "
+			"has no sub-workflow",
 			c->where, c->task_name);
 		json_object_set(o, "processDefinitionId", v);
 		return 0;
@@ -179,7 +180,8 @@ static int local_one(struct ds_pctx *c, const char *name, enum ds_dir dir,
 	codes = json_array();
 	n = c->local(c->lctx, name, dir, codes, e);
 	if (n > 0)
-		*code = json_integer_value(json_array_get(codes, (size_t)n - 1));
+		*code = json_integer_value(json_array_get(codes,
+							  (size_t)n - 1));
 	json_decref(codes);
 	return n;
 }
@@ -209,8 +211,8 @@ static int conv_dependent_item(struct ds_pctx *c, json_t *item,
 	dep = json_is_string(tv) ? json_string_value(tv) : NULL;
 	if (!ds_json_int(pv, &pid) || !ds_json_int(dv, &did) || !dep) {
 		ds_warn(c->rep, "%sDEPENDENT task \"%s\": dependItemList item "
-			"without integer projectId, definitionId and a depTasks "
-			"name: left out", c->where, c->task_name);
+			"without integer projectId, definitionId and a "
+			"depTasks name: left out", c->where, c->task_name);
 		return 0;
 	}
 	rc = ENV_CALL(c->env, e, project_code, pid, &pcode);
@@ -230,9 +232,9 @@ static int conv_dependent_item(struct ds_pctx *c, json_t *item,
 	rc = ENV_CALL(c->env, e, process_code, did, &dcode);
 	if (rc == FERRY_ENOTFOUND) {
 		ds_warn(c->rep, "%sDEPENDENT task \"%s\": item on process "
-			"definition %" PRId64 " left out: it is not known (yet);"
-			" the task does not wait for it until the workflow is "
-			"split again", c->where, c->task_name, did);
+			"definition %" PRId64 " left out: it is not known "
+			"(yet); the task does not wait for it until the "
+			"workflow is split again", c->where, c->task_name, did);
 		ds_unresolved_add(c->rep, DS_REF_PROCESS, c->task_name, did,
 				  -1, NULL);
 		err_clear(e);
@@ -337,6 +339,41 @@ static int conv_conditions_item(struct ds_pctx *c, json_t *item,
 	return 0;
 }
 
+/* One dependTaskList entry: its dependItemList converted item by item,
+ * its other keys (relation) kept. */
+static int conv_group(struct ds_pctx *c, json_t *grp, bool dependent,
+		      json_t *g, struct err *e)
+{
+	const char *key;
+	json_t *v, *items, *item, *ni;
+	size_t j;
+	int rc;
+
+	json_object_foreach(grp, key, v) {
+		if (strcmp(key, "dependItemList") != 0 || !json_is_array(v)) {
+			json_object_set(g, key, v);
+			continue;
+		}
+		items = json_array();
+		json_object_set_new(g, key, items);
+		json_array_foreach(v, j, item) {
+			if (!json_is_object(item)) {
+				ds_warn(c->rep, "%stask \"%s\": dependItemList "
+					"entry is not an object: left out",
+					c->where, c->task_name);
+				continue;
+			}
+			rc = dependent ? conv_dependent_item(c, item, &ni, e) :
+				conv_conditions_item(c, item, &ni, e);
+			if (rc)
+				return rc;
+			if (ni)
+				json_array_append_new(items, ni);
+		}
+	}
+	return 0;
+}
+
 /*
  * Walk dependence.dependTaskList[*].dependItemList[*] and convert each
  * item; everything around the items is kept.
@@ -344,10 +381,10 @@ static int conv_conditions_item(struct ds_pctx *c, json_t *item,
 static int conv_dependence(struct ds_pctx *c, json_t *dep, bool dependent,
 			   json_t **out, struct err *e)
 {
-	const char *key, *k2;
-	json_t *v, *v2, *o, *list, *grp, *g, *items, *item, *ni;
-	size_t i, j;
-	int rc = 0;
+	const char *key;
+	json_t *v, *o, *list, *grp, *g;
+	size_t i;
+	int rc;
 
 	if (!json_is_object(dep)) {
 		if (dep && !json_is_null(dep))
@@ -373,39 +410,12 @@ static int conv_dependence(struct ds_pctx *c, json_t *dep, bool dependent,
 			}
 			g = json_object();	/* borrowed once appended */
 			json_array_append_new(list, g);
-			json_object_foreach(grp, k2, v2) {
-				if (strcmp(k2, "dependItemList") != 0 ||
-				    !json_is_array(v2)) {
-					json_object_set(g, k2, v2);
-					continue;
-				}
-				items = json_array();
-				json_object_set_new(g, k2, items);
-				json_array_foreach(v2, j, item) {
-					if (!json_is_object(item)) {
-						ds_warn(c->rep, "%stask \"%s\": "
-							"dependItemList entry is "
-							"not an object: left out",
-							c->where, c->task_name);
-						continue;
-					}
-					rc = dependent ?
-						conv_dependent_item(c, item, &ni,
-								    e) :
-						conv_conditions_item(c, item,
-								     &ni, e);
-					if (rc)
-						goto out;
-					if (ni)
-						json_array_append_new(items, ni);
-				}
+			rc = conv_group(c, grp, dependent, g, e);
+			if (rc) {
+				json_decref(o);
+				return rc;
 			}
 		}
-	}
-out:
-	if (rc) {
-		json_decref(o);
-		return rc;
 	}
 	*out = o;
 	return 0;
@@ -435,7 +445,7 @@ static int conv_condition_result(struct ds_pctx *c, json_t *cr, json_t **out,
 		json_object_set_new(o, key, a);
 		json_array_foreach(v, i, n) {
 			if (json_is_integer(n)) {
-				json_array_append(a, n);	/* a code already */
+				json_array_append(a, n); /* a code already */
 				continue;
 			}
 			name = json_is_string(n) ? json_string_value(n) : NULL;
@@ -444,7 +454,8 @@ static int conv_condition_result(struct ds_pctx *c, json_t *cr, json_t **out,
 				 * writes a null code, spec §10.12) */
 				continue;
 			}
-			rc = c->local ? c->local(c->lctx, name, DS_DOWN, a, e) : 0;
+			rc = c->local ?
+				c->local(c->lctx, name, DS_DOWN, a, e) : 0;
 			if (rc < 0) {
 				json_decref(o);
 				return rc;
@@ -528,8 +539,8 @@ int ds_build_params(struct ds_pctx *c, const json_t *node, json_t **out,
 		if (nonempty_str(json_object_get(params, "receivers")) ||
 		    nonempty_str(json_object_get(params, "receiversCc")))
 			ds_warn(c->rep, "%sSQL task \"%s\": receivers / "
-				"receiversCc are not used by 3.2; query results "
-				"go to alert group %" PRId64, c->where,
+				"receiversCc are not used by 3.2; query "
+				"results go to alert group %" PRId64, c->where,
 				c->task_name, c->env->sql_group_id);
 		if (!json_object_get(params, "groupId"))
 			json_object_set_new(o, "groupId",
@@ -559,7 +570,8 @@ int ds_build_params(struct ds_pctx *c, const json_t *node, json_t **out,
 	if (rc)
 		goto out;
 	if (c->instance) {
-		json_object_set_new(o, "conditionResult", as_instance_string(cr));
+		json_object_set_new(o, "conditionResult",
+				    as_instance_string(cr));
 		json_object_set_new(o, "dependence", as_instance_string(dep));
 		v = json_object_get(node, "switchResult");
 		json_object_set_new(o, "switchResult",
@@ -742,8 +754,8 @@ int ds_datasource_params(const char *connection_params, int db_type,
 			json_object_set_new(o, "driverClassName",
 					    json_string(ds_drivers[i].driver));
 		if (!json_object_get(o, "validationQuery"))
-			json_object_set_new(o, "validationQuery",
-					    json_string(ds_drivers[i].validation));
+			json_object_set_new(o, "validationQuery", json_string(
+				ds_drivers[i].validation));
 	}
 	*out = ds_json_dump(o, JSON_COMPACT);
 	json_decref(o);

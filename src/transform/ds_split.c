@@ -105,7 +105,7 @@ struct edge {
 	size_t post;		/* task index */
 };
 
-/* task indexes a name resolved to */
+/* a list of task indexes */
 struct idxv {
 	size_t *v;
 	size_t n;
@@ -123,11 +123,13 @@ struct split {
 	size_t nt;
 	struct ds_smap names;	/* name -> index of the first such task */
 	size_t *next_same;	/* next task of the same name, or SIZE_MAX */
+	size_t *prev_same;	/* previous one, or SIZE_MAX */
+	size_t *tail;		/* [first of a name]: last of that name */
+	size_t *count;		/* [first of a name]: how many share it */
 	struct ds_smap ids;	/* 1.3 id -> index of the first such task */
 	bool connects_loaded;
-	struct ds_smap connects;	/* "src\037dst" -> 1 */
-	char **conn_keys;
-	size_t nconn;
+	struct idxv *cin;	/* [task]: sources of its connects edges */
+	struct idxv *cout;	/* [task]: targets of its connects edges */
 	struct edge *edges;
 	size_t nedges;
 	size_t cur;		/* task being built, for name resolution */
@@ -149,25 +151,34 @@ static char *dup_or_null(const char *s)
 
 /* ---- connects: the only id-based edge list (spec §4.7) ------------- */
 
-static char *conn_key(const char *src, const char *dst)
+static void idxv_add(struct idxv *x, size_t i)
 {
-	size_t a = strlen(src), b = strlen(dst);
-	char *k = xmalloc(a + b + 2);
-
-	memcpy(k, src, a);
-	k[a] = '\037';	/* unit separator: not in 1.3 task ids */
-	memcpy(k + a + 1, dst, b + 1);
-	return k;
+	x->v = xrealloc(x->v, (x->n + 1) * sizeof(*x->v));
+	x->v[x->n++] = i;
 }
 
-/* Loaded only when a name is ambiguous: most workflows never need it. */
+static bool idxv_has(const struct idxv *x, size_t i)
+{
+	for (size_t k = 0; k < x->n; k++)
+		if (x->v[k] == i)
+			return true;
+	return false;
+}
+
+/*
+ * connects, the only id-based edge list (spec §4.7), as per-task lists of
+ * canvas predecessors and successors.  Loaded only when a name is
+ * ambiguous: most workflows never need it.
+ */
 static void load_connects(struct split *s)
 {
 	json_t *doc, *v;
-	size_t i;
+	size_t i, a, b;
 	struct err ignore;
 
 	s->connects_loaded = true;
+	s->cin = xcalloc(s->nt ? s->nt : 1, sizeof(*s->cin));
+	s->cout = xcalloc(s->nt ? s->nt : 1, sizeof(*s->cout));
 	if (blank(s->row->connects))
 		return;
 	doc = ds_json_load(s->row->connects, "connects", &ignore);
@@ -180,43 +191,21 @@ static void load_connects(struct split *s)
 	json_array_foreach(doc, i, v) {
 		const char *src = ds_json_str(v, "endPointSourceId");
 		const char *dst = ds_json_str(v, "endPointTargetId");
-		char *k;
 
-		if (!src || !dst)
+		if (!src || !dst || !ds_smap_get(&s->ids, src, &a) ||
+		    !ds_smap_get(&s->ids, dst, &b) || idxv_has(&s->cout[a], b))
 			continue;
-		k = conn_key(src, dst);
-		if (!ds_smap_put(&s->connects, k, 1)) {
-			free(k);
-			continue;
-		}
-		s->conn_keys = xrealloc(s->conn_keys, (s->nconn + 1) *
-					sizeof(*s->conn_keys));
-		s->conn_keys[s->nconn++] = k;
+		idxv_add(&s->cout[a], b);
+		idxv_add(&s->cin[b], a);
 	}
 	json_decref(doc);
 }
 
-static bool connected(struct split *s, const struct task *from,
-		      const struct task *to)
+static int cmp_size(const void *pa, const void *pb)
 {
-	char *k;
-	size_t v;
-	bool r;
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
 
-	if (!from->id || !to->id)
-		return false;
-	if (!s->connects_loaded)
-		load_connects(s);
-	k = conn_key(from->id, to->id);
-	r = ds_smap_get(&s->connects, k, &v);
-	free(k);
-	return r;
-}
-
-static void idxv_add(struct idxv *x, size_t i)
-{
-	x->v = xrealloc(x->v, (x->n + 1) * sizeof(*x->v));
-	x->v[x->n++] = i;
+	return a < b ? -1 : a > b;
 }
 
 /*
@@ -224,33 +213,40 @@ static void idxv_add(struct idxv *x, size_t i)
  * refers to tasks only by name; with duplicate names (spec §4.5, §10.13)
  * the canvas edges in `connects` say which node was meant, else the last
  * node of that name is taken, as 1.3's name-keyed DAG did.  A task is
- * never its own reference.
+ * never its own reference.  Cost: O(canvas edges of the task), so that a
+ * hostile workflow of thousands of same-named tasks stays linear-ish.
  */
 static void resolve(struct split *s, const char *name, enum ds_dir dir,
 		    struct idxv *out)
 {
 	const struct task *me = &s->t[s->cur];
-	size_t i, first, ncand = 0, last = 0, before = out->n;
+	size_t first, ncand, last, before = out->n;
+	const struct idxv *near;
 
 	if (!ds_smap_get(&s->names, name, &first))
 		return;
-	for (i = first; i != SIZE_MAX; i = s->next_same[i]) {
-		if (i == s->cur)
-			continue;
-		ncand++;
-		last = i;
-	}
+	ncand = s->count[first] - (strcmp(me->name, name) == 0);
+	last = s->tail[first];
+	if (last == s->cur)
+		last = s->prev_same[last];
 	if (ncand <= 1) {
 		if (ncand)
 			idxv_add(out, last);
 		return;
 	}
-	for (i = first; i != SIZE_MAX; i = s->next_same[i])
-		if (i != s->cur && (dir == DS_UP ? connected(s, &s->t[i], me) :
-				    connected(s, me, &s->t[i])))
-			idxv_add(out, i);
-	if (out->n > before)
+	if (!s->connects_loaded)
+		load_connects(s);
+	near = dir == DS_UP ? &s->cin[s->cur] : &s->cout[s->cur];
+	for (size_t k = 0; k < near->n; k++)
+		if (near->v[k] != s->cur &&
+		    strcmp(s->t[near->v[k]].name, name) == 0)
+			idxv_add(out, near->v[k]);
+	if (out->n > before) {
+		/* task order, whatever the order of connects */
+		qsort(out->v + before, out->n - before, sizeof(*out->v),
+		      cmp_size);
 		return;
+	}
 	ds_warn(s->rep, "%stask \"%s\" refers to \"%s\", a name %zu tasks "
 		"share, and connects does not tell which: using the last one "
 		"(%s), as the 1.3 DAG did", s->where, me->name, name, ncand,
@@ -278,14 +274,17 @@ static int split_local(void *lctx, const char *name, enum ds_dir dir,
 static int take_tasks(struct split *s, json_t *tasks, struct err *e)
 {
 	struct ds_smap keys;
-	size_t i, first, *tail;
+	size_t i, first, n1;
 	json_t *node;
 	int rc = 0;
 
 	s->nt = json_array_size(tasks);
-	s->t = xcalloc(s->nt ? s->nt : 1, sizeof(*s->t));
-	s->next_same = xcalloc(s->nt ? s->nt : 1, sizeof(*s->next_same));
-	tail = xcalloc(s->nt ? s->nt : 1, sizeof(*tail));
+	n1 = s->nt ? s->nt : 1;
+	s->t = xcalloc(n1, sizeof(*s->t));
+	s->next_same = xcalloc(n1, sizeof(*s->next_same));
+	s->prev_same = xcalloc(n1, sizeof(*s->prev_same));
+	s->tail = xcalloc(n1, sizeof(*s->tail));
+	s->count = xcalloc(n1, sizeof(*s->count));
 	ds_smap_init(&keys);
 	json_array_foreach(tasks, i, node) {
 		struct task *t = &s->t[i];
@@ -308,8 +307,8 @@ static int take_tasks(struct split *s, json_t *tasks, struct err *e)
 		}
 		if (!t->type || !*t->type) {
 			/* task_type is NOT NULL in 3.2 and picks the plugin */
-			rc = err_set(e, FERRY_EDATA, "%stask \"%s\" has no type",
-				     s->where, t->name);
+			rc = err_set(e, FERRY_EDATA, "%stask \"%s\" has no "
+				     "type", s->where, t->name);
 			goto out;
 		}
 		/* the 1.3 id is the stable key (spec §1.1), the name the
@@ -328,13 +327,17 @@ static int take_tasks(struct split *s, json_t *tasks, struct err *e)
 			ds_smap_put(&s->ids, t->id, i);
 		/* chain of same-named tasks, in task order */
 		s->next_same[i] = SIZE_MAX;
+		s->prev_same[i] = SIZE_MAX;
 		if (ds_smap_put(&s->names, t->name, i)) {
-			tail[i] = i;
+			s->tail[i] = i;
+			s->count[i] = 1;
 		} else {
 			ds_smap_get(&s->names, t->name, &first);
-			s->next_same[tail[first]] = i;
-			tail[first] = i;
-			if (s->next_same[first] == i)	/* second one */
+			s->next_same[s->tail[first]] = i;
+			s->prev_same[i] = s->tail[first];
+			s->tail[first] = i;
+			s->count[first]++;
+			if (s->count[first] == 2)
 				ds_warn(s->rep, "%stask name \"%s\" is used by "
 					"more than one task: each keeps its "
 					"own code; references to the name are "
@@ -351,7 +354,6 @@ static int take_tasks(struct split *s, json_t *tasks, struct err *e)
 out:
 	/* `keys` borrows the t->key strings; only the table goes */
 	ds_smap_release(&keys);
-	free(tail);
 	return rc;
 }
 
@@ -514,9 +516,9 @@ static int build_task(struct split *s, size_t i, struct err *e)
 		tflag = truthy(json_object_get(to, "enable"));
 		if (tflag && interval <= 0) {
 			/* a 0-minute timeout would fire at once in 3.2 */
-			ds_warn(s->rep, "%stask \"%s\": timeout enabled without "
-				"an interval: written disabled", s->where,
-				t->name);
+			ds_warn(s->rep, "%stask \"%s\": timeout enabled "
+				"without an interval: written disabled",
+				s->where, t->name);
 			tflag = 0;
 		}
 	}
@@ -565,17 +567,18 @@ static int build_edges(struct split *s, struct err *e)
 		pre = json_object_get(t->node, "preTasks");
 		if (pre && !json_is_null(pre) && !json_is_array(pre)) {
 			free(x.v);
-			return err_set(e, FERRY_EDATA, "%stask \"%s\": preTasks "
-				       "is not a JSON array", s->where, t->name);
+			return err_set(e, FERRY_EDATA, "%stask \"%s\": "
+				       "preTasks is not a JSON array",
+				       s->where, t->name);
 		}
 		json_array_foreach(pre, j, p) {
 			const char *name = json_is_string(p) ?
 				json_string_value(p) : NULL;
 
 			if (!name) {
-				ds_warn(s->rep, "%stask \"%s\": a preTasks entry "
-					"is not a name: dropped", s->where,
-					t->name);
+				ds_warn(s->rep, "%stask \"%s\": a preTasks "
+					"entry is not a name: dropped",
+					s->where, t->name);
 				continue;
 			}
 			x.n = 0;
@@ -929,8 +932,8 @@ static int prepare(struct split *s, struct err *e)
 	if (rc)
 		return ds_fail(e, rc, "%scode", s->where);
 	if (!blank(row->receivers) || !blank(row->receivers_cc))
-		ds_warn(s->rep, "%sworkflow receivers / receivers_cc have no 3.2 "
-			"equivalent: dropped (alert groups carry mail now)",
+		ds_warn(s->rep, "%sworkflow receivers / receivers_cc have no "
+			"3.2 equivalent: dropped (alert groups carry mail now)",
 			s->where);
 	return 0;
 }
@@ -941,14 +944,19 @@ static void split_release(struct split *s)
 		free(s->t[i].key);
 		ds_row_release(&s->t[i].row);
 	}
+	for (size_t i = 0; s->cin && i < s->nt; i++) {
+		free(s->cin[i].v);
+		free(s->cout[i].v);
+	}
+	free(s->cin);
+	free(s->cout);
 	free(s->t);
 	free(s->next_same);
+	free(s->prev_same);
+	free(s->tail);
+	free(s->count);
 	ds_smap_release(&s->names);
 	ds_smap_release(&s->ids);
-	ds_smap_release(&s->connects);
-	for (size_t i = 0; i < s->nconn; i++)
-		free(s->conn_keys[i]);
-	free(s->conn_keys);
 	free(s->edges);
 	free(s->where);
 	free(s->create_time);
@@ -971,7 +979,6 @@ int ds_split(const struct ds_process_13 *row, const struct ds_env *env,
 	s.rep = &res->report;
 	ds_smap_init(&s.names);
 	ds_smap_init(&s.ids);
-	ds_smap_init(&s.connects);
 	rc = prepare(&s, e);
 	if (rc)
 		goto out;

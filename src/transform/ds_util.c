@@ -5,6 +5,11 @@
  *
  * Where it sits: below ds_params.c, ds_split.c and ds_digest.c; knows
  * nothing of DolphinScheduler beyond the stringified task_json shape.
+ *
+ * Memory: our own strings and tables go through ferry/mem.h; jansson's
+ * values are jansson's (its allocator is process-wide, so it is not
+ * redirected from here) and never leave these files: every JSON result
+ * is serialised into a ferry/buf string first.
  */
 #include <errno.h>
 #include <inttypes.h>
