@@ -96,11 +96,12 @@ struct ds_env {
 	 * ENOTFOUND -> "default" and a warning. */
 	int (*worker_group_name)(void *ctx, int64_t worker_group_id,
 				 char **name, struct err *e);
-	/* Version to write for a task whose content hash (ds_task_info.hash)
-	 * is `hash` (spec §8: same content keeps the version, changed content
-	 * gets version + 1).  May be NULL: every task gets version 1. */
+	/* Version to write for a task whose content hash is `hash` (hex) /
+	 * `hash64` (ds_task_info; spec §8: same content keeps the version,
+	 * changed content gets version + 1).  May be NULL: every task gets
+	 * version 1. */
 	int (*task_version)(void *ctx, int64_t task_code, const char *hash,
-			    int *version, struct err *e);
+			    uint64_t hash64, int *version, struct err *e);
 	/* The alert group written as "groupId" into every SQL task that has
 	 * none (spec §5 SQL row: 1.3 receivers/receiversCc have no 3.2
 	 * meaning, 3.2 mails query results to an alert group); 0 = none. */
@@ -257,6 +258,9 @@ struct ds_task_info {
 	 * canonical task_params.  Versions, times and edges are not part of
 	 * it (3.2 versions relations separately). */
 	char hash[65];
+	/* the first 8 bytes of it, big-endian, never 0: the width of
+	 * state.h's struct state_idval.hash, where 0 means "unused" */
+	uint64_t hash64;
 };
 
 struct ds_split_result {
@@ -372,7 +376,10 @@ void ds_split_result_release(struct ds_split_result *res);
  * workflow around it.
  *
  * `*task_params` is a new string (free()); `*task_key` (may be NULL) gets
- * the node's "id" or NULL, for the §6.3 fallback lookup.  `rep` (may be
+ * the node's "id" or NULL, for the §6.3 fallback lookup.  For §6.3's
+ * orphan case (the task is gone from its definition), wrap task_json as
+ * {"tasks":[<task_json>]} and ds_split() it: the split accepts the
+ * stringified shape too; its t_ds_task_definition_log row is the orphan.  `rep` (may be
  * NULL) collects warnings; release it with ds_report_release().
  * FERRY_EDATA for task_json that is not a task node; env errors as above.
  */

@@ -95,6 +95,7 @@ struct task {
 	int64_t code;
 	int version;
 	char hash[65];
+	uint64_t hash64;
 	struct ds_row row;	/* t_ds_task_definition being built */
 };
 
@@ -772,7 +773,7 @@ static void log_copy(struct split *s, const struct ds_row *main,
 static int versions(struct split *s, struct err *e)
 {
 	struct buf b;
-	char hash[65];
+	char hash[65], first16[17];
 	int rc;
 
 	for (size_t i = 0; i < s->nt; i++) {
@@ -787,11 +788,16 @@ static int versions(struct split *s, struct err *e)
 		}
 		sha256_hex(b.data, b.len, hash);
 		buf_release(&b);
+		memcpy(first16, hash, 16);
+		first16[16] = '\0';
+		t->hash64 = strtoull(first16, NULL, 16);
+		if (t->hash64 == 0)
+			t->hash64 = 1;	/* 0 means "no hash" in the id map */
 		t->version = 1;
 		if (s->env->task_version) {
 			err_clear(e);
 			rc = s->env->task_version(s->env->ctx, t->code, hash,
-						  &t->version, e);
+						  t->hash64, &t->version, e);
 			if (rc)
 				return ds_fail(e, rc, "%stask \"%s\" version",
 					       s->where, t->name);
@@ -858,6 +864,7 @@ static void emit(struct split *s)
 		ti->code = s->t[i].code;
 		ti->version = s->t[i].version;
 		memcpy(ti->hash, s->t[i].hash, sizeof(ti->hash));
+		ti->hash64 = s->t[i].hash64;
 		/* the row moves into the result */
 		res->tasks.rows[i] = s->t[i].row;
 		memset(&s->t[i].row, 0, sizeof(s->t[i].row));

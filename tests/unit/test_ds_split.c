@@ -163,14 +163,17 @@ static int f_wg(void *ctx, int64_t id, char **name, struct err *e)
 		       (long long)id);
 }
 
-static int f_version(void *ctx, int64_t code, const char *hash, int *v,
-		     struct err *e)
+static int f_version(void *ctx, int64_t code, const char *hash,
+		     uint64_t hash64, int *v, struct err *e)
 {
 	struct fake *f = ctx;
+	char first16[17];
 
 	(void)code;
 	(void)e;
-	if (strlen(hash) != 64)
+	snprintf(first16, sizeof(first16), "%s", hash);
+	/* hash64 is the hex hash's first 8 bytes */
+	if (strlen(hash) != 64 || hash64 != strtoull(first16, NULL, 16))
 		return FERRY_EINVAL;
 	*v = f->version;
 	return 0;
@@ -2205,6 +2208,7 @@ TEST(ds_workflow_columns_fallbacks_and_versions)
 	CHECK_STR_EQ(val(&res.tasks_log.rows[0], "operator"), "5");
 	CHECK_STR_EQ(val(&res.tasks.rows[1], "version"), "3");
 	CHECK_INT_EQ(res.task_info[1].version, 3);
+	CHECK(res.task_info[1].hash64 != 0);
 	CHECK_STR_EQ(val(&res.relations.rows[0], "pre_task_version"), "0");
 	CHECK_STR_EQ(val(&res.relations.rows[0], "post_task_version"), "3");
 	CHECK_STR_EQ(val(&res.relations.rows[1], "pre_task_version"), "3");
