@@ -31,6 +31,13 @@ const struct checkpoint_table *checkpoint_find(const struct checkpoint *cp,
 void checkpoint_set_table(struct checkpoint *cp, const char *table,
 			  const char *last_key, bool done, uint64_t rows)
 {
+	checkpoint_set_table_at(cp, table, last_key, done, rows, NULL);
+}
+
+void checkpoint_set_table_at(struct checkpoint *cp, const char *table,
+			     const char *last_key, bool done, uint64_t rows,
+			     const struct ferry_pos *start)
+{
 	struct checkpoint_table *t =
 		(struct checkpoint_table *)checkpoint_find(cp, table);
 
@@ -45,11 +52,23 @@ void checkpoint_set_table(struct checkpoint *cp, const char *table,
 	t->last_key = last_key ? xstrdup(last_key) : NULL;
 	t->done = done;
 	t->rows = rows;
+	if (start)
+		t->start = *start;
+	else
+		memset(&t->start, 0, sizeof(t->start));
 }
 
 struct snapshot_mark *snapshot_mark_new(const char *table,
 					const char *last_key, bool done,
 					uint64_t rows)
+{
+	return snapshot_mark_new_at(table, last_key, done, rows, NULL);
+}
+
+struct snapshot_mark *snapshot_mark_new_at(const char *table,
+					   const char *last_key, bool done,
+					   uint64_t rows,
+					   const struct ferry_pos *start)
 {
 	struct snapshot_mark *m = xcalloc(1, sizeof(*m));
 
@@ -57,6 +76,8 @@ struct snapshot_mark *snapshot_mark_new(const char *table,
 	m->last_key = last_key ? xstrdup(last_key) : NULL;
 	m->done = done;
 	m->rows = rows;
+	if (start)
+		m->start = *start;
 	return m;
 }
 

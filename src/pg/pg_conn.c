@@ -114,6 +114,14 @@ int pgc_error(PGconn *c, const PGresult *r, const char *what, struct err *e)
 	if (PQstatus(c) != CONNECTION_OK)
 		return err_set(e, FERRY_ECONN, "%s: connection lost: %s", what,
 			       text);
+	/* transient by nature: the connection is gone or going (class 08,
+	 * 57: admin shutdown, crash), or retrying will do (40: deadlock,
+	 * serialization).  The caller restarts from the checkpoint. */
+	if (!strncmp(pgc_sqlstate(r), "08", 2) ||
+	    !strncmp(pgc_sqlstate(r), "57", 2) ||
+	    !strncmp(pgc_sqlstate(r), "40", 2))
+		return err_set(e, FERRY_ECONN, "%s: %s (SQLSTATE %s)", what,
+			       text, pgc_sqlstate(r));
 	if (*pgc_sqlstate(r))
 		return err_set(e, FERRY_ESQL, "%s: %s (SQLSTATE %s)", what,
 			       text, pgc_sqlstate(r));

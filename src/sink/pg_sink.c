@@ -13,8 +13,12 @@
  * one multi-row INSERT ... ON CONFLICT DO UPDATE (or one DELETE ... IN),
  * which PostgreSQL plans once for many rows.  Source order is kept exactly
  * (only runs of neighbours are merged), so unique keys and foreign keys
- * see the same sequence of states as on the source.  COPY would be faster
- * for plain inserts but cannot upsert and is not allowed in a pipeline.
+ * see the same sequence of states as on the source.  Rows of the initial
+ * copy go in with COPY instead (about three times the rate of a multi-row
+ * INSERT): the table's copy starts on an empty target table, so there is
+ * nothing to upsert; if a row is there all the same (a target that was not
+ * empty), the chunk is rolled back to a savepoint and upserted instead.
+ * COPY is not allowed in a pipeline, so the pipeline is synced around it.
  *
  * A long source transaction is not held in memory: once the unfinished
  * transaction's buffer passes txn_memory and no complete transaction is
@@ -61,6 +65,7 @@ struct plan {
 
 enum op_class {
 	OP_NONE = 0,
+	OP_COPY,	/* insert from the initial copy */
 	OP_UPSERT,
 	OP_DELETE,
 	OP_PARTIAL,	/* update lacking some values (unchanged TOAST) */
@@ -422,7 +427,7 @@ static enum op_class classify(const struct change *c)
 {
 	switch (c->kind) {
 	case CHANGE_INSERT:
-		return OP_UPSERT;
+		return c->snapshot ? OP_COPY : OP_UPSERT;
 	case CHANGE_UPDATE:
 		return has_unchanged(c) ? OP_PARTIAL : OP_UPSERT;
 	case CHANGE_DELETE:
@@ -646,46 +651,248 @@ static void key_text(const struct plan *p, const struct change *c,
 	}
 }
 
-static bool key_seen(struct buf *keys, size_t nkeys, const struct buf *key,
-		     size_t *offsets)
-{
-	for (size_t i = 0; i < nkeys; i++) {
-		size_t len = (i + 1 < nkeys ? offsets[i + 1] : keys->len) -
-			     offsets[i];
+/*
+ * The keys of the upsert run being built: their bytes back to back in
+ * `bytes`, an open-addressing table of (hash, offset) to find one.  Twice
+ * the run's row cap in slots keeps probes short.
+ */
+#define KEYSET_SLOTS (2 * PG_SINK_MAX_ROWS)
 
-		if (len == key->len &&
-		    memcmp(keys->data + offsets[i], key->data, len) == 0)
-			return true;
+struct keyset {
+	struct buf bytes;
+	uint64_t hash[KEYSET_SLOTS];
+	uint32_t off[KEYSET_SLOTS], len[KEYSET_SLOTS];
+	bool used[KEYSET_SLOTS];
+};
+
+static uint64_t fnv1a(const char *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+	return h;
+}
+
+static void keyset_reset(struct keyset *ks)
+{
+	buf_reset(&ks->bytes);
+	memset(ks->used, 0, sizeof(ks->used));
+}
+
+/* Add `key`; false if it was there already. */
+static bool keyset_add(struct keyset *ks, const struct buf *key)
+{
+	uint64_t h = fnv1a(key->data, key->len);
+	size_t i = h % KEYSET_SLOTS;
+
+	while (ks->used[i]) {
+		if (ks->hash[i] == h && ks->len[i] == key->len &&
+		    memcmp(ks->bytes.data + ks->off[i], key->data,
+			   key->len) == 0)
+			return false;
+		i = (i + 1) % KEYSET_SLOTS;
 	}
-	return false;
+	ks->used[i] = true;
+	ks->hash[i] = h;
+	ks->off[i] = (uint32_t)ks->bytes.len;
+	ks->len[i] = (uint32_t)key->len;
+	/* a key too long to keep is only never matched again */
+	if (buf_append(&ks->bytes, key->data, key->len))
+		ks->used[i] = false;
+	return true;
+}
+
+/* ---- COPY for the initial copy ---------------------------------------- */
+
+/* One value in COPY's text format. */
+static int copy_value(struct buf *o, const struct change *c, uint32_t i)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *v;
+	size_t len;
+	int rc = 0;
+
+	if (change_new(c, i, &v, &len) != DATUM_VALUE)
+		return buf_puts(o, "\\N");
+	if (c->table->cols[i].type == DATUM_T_BYTES) {
+		/* bytea input "\x..." with its backslash escaped */
+		rc = buf_reserve(o, 3 + 2 * len);
+		if (rc)
+			return rc;
+		memcpy(o->data + o->len, "\\\\x", 3);
+		o->len += 3;
+		for (size_t j = 0; j < len; j++) {
+			o->data[o->len++] = hex[(unsigned char)v[j] >> 4];
+			o->data[o->len++] = hex[(unsigned char)v[j] & 15];
+		}
+		o->data[o->len] = '\0';
+		return 0;
+	}
+	/* copy runs of plain bytes whole; escape the four special ones */
+	for (size_t j = 0, run = 0; j <= len && !rc; j++) {
+		const char *esc = NULL;
+
+		if (j < len) {
+			switch (v[j]) {
+			case '\\': esc = "\\\\"; break;
+			case '\t': esc = "\\t"; break;
+			case '\n': esc = "\\n"; break;
+			case '\r': esc = "\\r"; break;
+			default: continue;
+			}
+		}
+		rc = buf_append(o, v + run, j - run);
+		if (!rc && esc)
+			rc = buf_puts(o, esc);
+		run = j + 1;
+	}
+	return rc;
+}
+
+static int copy_rows(struct pg_sink *k, struct plan *p, struct change **rows,
+		     size_t n, struct err *e)
+{
+	const struct table_desc *d = p->desc;
+	PGresult *r;
+	struct buf o;
+	int rc = 0;
+
+	buf_init(&o, 0);
+	rc |= buf_printf(&o, "COPY %s (", p->tt->qname.data);
+	for (uint32_t i = 0; i < d->ncols; i++) {
+		rc |= i ? buf_putc(&o, ',') : 0;
+		rc |= pgc_quote_ident(&o, d->cols[i].name);
+	}
+	rc |= buf_puts(&o, ") FROM STDIN");
+	if (rc) {
+		buf_release(&o);
+		return err_set(e, FERRY_EFULL, "statement too long");
+	}
+	r = PQexec(k->conn, o.data);
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		rc = pgc_error(k->conn, r, "could not start COPY", e);
+		PQclear(r);
+		buf_release(&o);
+		return rc;
+	}
+	PQclear(r);
+	buf_reset(&o);
+	for (size_t j = 0; j < n && !rc; j++) {
+		for (uint32_t i = 0; i < d->ncols && !rc; i++) {
+			rc = i ? buf_putc(&o, '\t') : 0;
+			if (!rc)
+				rc = copy_value(&o, rows[j], i);
+		}
+		if (!rc)
+			rc = buf_putc(&o, '\n');
+		/* hand libpq about a megabyte at a time */
+		if (!rc && (o.len >= (1u << 20) || j + 1 == n)) {
+			if (PQputCopyData(k->conn, o.data, (int)o.len) != 1)
+				rc = FERRY_ECONN;
+			buf_reset(&o);
+		}
+	}
+	buf_release(&o);
+	if (PQputCopyEnd(k->conn, rc ? "ferry: value too large" : NULL) != 1)
+		rc = FERRY_ECONN;
+	r = PQgetResult(k->conn);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		char what[300];
+
+		snprintf(what, sizeof(what), "could not copy rows into %s",
+			 p->tt->qname.data);
+		rc = pgc_error(k->conn, r, what, e);
+	}
+	PQclear(r);
+	while ((r = PQgetResult(k->conn)))
+		PQclear(r);
+	return rc;
+}
+
+/*
+ * Rows of the initial copy: COPY under a savepoint, or, if a row is on the
+ * target already, the same rows as upserts.  Runs between two pipeline
+ * sync points, outside pipeline mode.
+ */
+static int send_copy(struct pg_sink *k, struct plan *p, struct change **rows,
+		     size_t n, struct err *e)
+{
+	struct err ce;
+	int rc;
+
+	rc = sync_and_drain(k, e);
+	if (rc)
+		return rc;
+	PQexitPipelineMode(k->conn);
+	rc = pgc_exec(k->conn, "SAVEPOINT ferry_copy", PGRES_COMMAND_OK, NULL,
+		      "could not set a savepoint", e);
+	if (!rc) {
+		rc = copy_rows(k, p, rows, n, &ce);
+		k->st.statements++;
+		if (rc == FERRY_ESQL &&
+		    strstr(ce.msg, "SQLSTATE 23505") != NULL) {
+			log_info("sink", "rows of the initial copy are on %s "
+				 "already; upserting that chunk",
+				 p->tt->qname.data);
+			rc = pgc_exec(k->conn, "ROLLBACK TO SAVEPOINT "
+				      "ferry_copy", PGRES_COMMAND_OK, NULL,
+				      "could not roll back to the savepoint",
+				      e);
+			if (!rc)
+				rc = -1;	/* upsert below */
+		} else if (rc) {
+			*e = ce;
+		}
+	}
+	if (!rc)
+		rc = pgc_exec(k->conn, "RELEASE SAVEPOINT ferry_copy",
+			      PGRES_COMMAND_OK, NULL,
+			      "could not release the savepoint", e);
+	PQenterPipelineMode(k->conn);
+	if (rc != -1)
+		return rc;
+	for (size_t i = 0; i < n; i += PG_SINK_MAX_ROWS / 2) {
+		size_t m = n - i < PG_SINK_MAX_ROWS / 2 ? n - i
+							: PG_SINK_MAX_ROWS / 2;
+
+		rc = send_upserts(k, p, rows + i, m, e);
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
 /*
  * Send ops[from..to) as statements: runs of neighbours with the same
  * plan and class become one statement, up to the row and parameter caps;
- * a key seen twice in an upsert run starts a new run.
+ * a key seen twice in an upsert run starts a new run.  Runs of the initial
+ * copy become one COPY.
  */
 static int send_range(struct pg_sink *k, size_t from, size_t to,
 		      struct err *e)
 {
-	struct change **run = xmalloc(PG_SINK_MAX_ROWS * sizeof(*run));
-	size_t *offsets = xmalloc(PG_SINK_MAX_ROWS * sizeof(*offsets));
-	struct buf keys, key;
+	struct keyset *keys = xmalloc(sizeof(*keys));
+	struct change **run = NULL;
+	size_t nrun = 0, runcap = 0;
 	struct plan *run_plan = NULL;
 	enum op_class run_class = OP_NONE;
-	size_t nrun = 0;
+	struct buf key;
 	int rc = 0;
 
-	buf_init(&keys, 0);
+	buf_init(&keys->bytes, 0);
+	keyset_reset(keys);
 	buf_init(&key, 0);
 #define FLUSH_RUN()                                                     \
 	do {                                                            \
 		if (nrun) {                                             \
 			rc = run_class == OP_UPSERT                     \
 				? send_upserts(k, run_plan, run, nrun, e) \
+			     : run_class == OP_COPY                     \
+				? send_copy(k, run_plan, run, nrun, e)  \
 				: send_deletes(k, run_plan, run, nrun, e); \
 			nrun = 0;                                       \
-			buf_reset(&keys);                               \
+			keyset_reset(keys);                             \
 			if (rc)                                         \
 				goto out;                               \
 		}                                                       \
@@ -695,6 +902,7 @@ static int send_range(struct pg_sink *k, size_t from, size_t to,
 		struct change *c = k->ops[i];
 		enum op_class cls = classify(c);
 		struct plan *p;
+		bool full;
 
 		if (cls == OP_NONE)
 			continue;
@@ -708,6 +916,7 @@ static int send_range(struct pg_sink *k, size_t from, size_t to,
 			FLUSH_RUN();
 			run_plan = p;
 			run_class = OP_DELETE;
+			xgrow((void **)&run, &runcap, 1, sizeof(*run));
 			run[nrun++] = c;
 			FLUSH_RUN();
 		}
@@ -719,31 +928,30 @@ static int send_range(struct pg_sink *k, size_t from, size_t to,
 				goto out;
 			continue;
 		}
-		if (cls == OP_UPSERT)
-			key_text(p, c, &key);
-		if (nrun && (p != run_plan || cls != run_class ||
-			     nrun == PG_SINK_MAX_ROWS ||
-			     (nrun + 1) * p->desc->ncols > PG_SINK_MAX_PARAMS ||
-			     (cls == OP_UPSERT &&
-			      key_seen(&keys, nrun, &key, offsets))))
+		/* a COPY takes any number of rows; statements are capped */
+		full = cls != OP_COPY &&
+		       (nrun == PG_SINK_MAX_ROWS ||
+			(nrun + 1) * p->desc->ncols > PG_SINK_MAX_PARAMS);
+		if (nrun && (p != run_plan || cls != run_class || full))
 			FLUSH_RUN();
-		run_plan = p;
-		run_class = cls;
 		if (cls == OP_UPSERT) {
-			offsets[nrun] = keys.len;
-			if (buf_append(&keys, key.data, key.len)) {
-				rc = err_set(e, FERRY_EFULL, "keys too long");
-				goto out;
+			key_text(p, c, &key);
+			if (!keyset_add(keys, &key)) {
+				FLUSH_RUN();
+				keyset_add(keys, &key);
 			}
 		}
+		run_plan = p;
+		run_class = cls;
+		xgrow((void **)&run, &runcap, nrun + 1, sizeof(*run));
 		run[nrun++] = c;
 	}
 	FLUSH_RUN();
 #undef FLUSH_RUN
 out:
-	buf_release(&keys);
+	buf_release(&keys->bytes);
+	free(keys);
 	buf_release(&key);
-	free(offsets);
 	free(run);
 	return rc;
 }
@@ -774,23 +982,29 @@ static int pg_sink_load_checkpoint(struct sink *base, struct checkpoint *cp,
 	if (rc)
 		return err_prefix(e, "checkpoint \"%s\" in the target",
 				  k->checkpoint_id);
-	r = catalog_query(k, "SELECT source_table, last_key, done, rows "
-			  "FROM ferry_snapshot WHERE id = $1 ORDER BY 1", 1,
-			  &param);
+	r = catalog_query(k, "SELECT source_table, last_key, done, rows, "
+			  "start_position FROM ferry_snapshot WHERE id = $1 "
+			  "ORDER BY 1", 1, &param);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rc = pgc_error(k->conn, r, "could not read snapshot progress",
 			       e);
 		PQclear(r);
 		return rc;
 	}
-	for (int i = 0; i < PQntuples(r); i++)
-		checkpoint_set_table(cp, PQgetvalue(r, i, 0),
-				     PQgetisnull(r, i, 1) ? NULL
-							  : PQgetvalue(r, i, 1),
-				     PQgetvalue(r, i, 2)[0] == 't',
-				     strtoull(PQgetvalue(r, i, 3), NULL, 10));
+	for (int i = 0; i < PQntuples(r) && !rc; i++) {
+		struct ferry_pos start = { .kind = POS_NONE };
+
+		if (!PQgetisnull(r, i, 4))
+			rc = pos_parse(PQgetvalue(r, i, 4), &start, e);
+		checkpoint_set_table_at(cp, PQgetvalue(r, i, 0),
+					PQgetisnull(r, i, 1)
+						? NULL : PQgetvalue(r, i, 1),
+					PQgetvalue(r, i, 2)[0] == 't',
+					strtoull(PQgetvalue(r, i, 3), NULL, 10),
+					&start);
+	}
 	PQclear(r);
-	return 0;
+	return rc;
 }
 
 /* Send BEGIN once per target transaction. */
@@ -856,7 +1070,7 @@ static int pg_sink_apply(struct sink *base, struct change *c, struct err *e)
 static int send_checkpoint(struct pg_sink *k, size_t upto, struct err *e)
 {
 	const struct ferry_pos *pos = NULL;
-	char text[POS_TEXT_MAX];
+	char text[POS_TEXT_MAX], start[POS_TEXT_MAX];
 	char rows[32];
 	int rc;
 
@@ -873,10 +1087,12 @@ static int send_checkpoint(struct pg_sink *k, size_t upto, struct err *e)
 		reset_params(k);
 		if (buf_puts(&k->sql,
 			     "INSERT INTO ferry_snapshot (id, source_table, "
-			     "last_key, done, rows) VALUES ($1,$2,$3,$4,$5) "
-			     "ON CONFLICT (id, source_table) DO UPDATE SET "
-			     "last_key = EXCLUDED.last_key, done = "
-			     "EXCLUDED.done, rows = EXCLUDED.rows"))
+			     "last_key, done, rows, start_position) VALUES "
+			     "($1,$2,$3,$4,$5,$6) ON CONFLICT (id, "
+			     "source_table) DO UPDATE SET last_key = "
+			     "EXCLUDED.last_key, done = EXCLUDED.done, rows = "
+			     "EXCLUDED.rows, start_position = "
+			     "EXCLUDED.start_position"))
 			return err_set(e, FERRY_EFULL, "statement too long");
 		snprintf(rows, sizeof(rows), "%" PRIu64, c->mark->rows);
 		add_param(k, k->checkpoint_id, strlen(k->checkpoint_id), false);
@@ -886,6 +1102,12 @@ static int send_checkpoint(struct pg_sink *k, size_t upto, struct err *e)
 			  false);
 		add_param(k, c->mark->done ? "t" : "f", 1, false);
 		add_param(k, rows, strlen(rows), false);
+		if (c->mark->start.kind != POS_NONE) {
+			pos_format(&c->mark->start, start, sizeof(start));
+			add_param(k, start, strlen(start), false);
+		} else {
+			add_param(k, NULL, 0, false);
+		}
 		rc = send_statement(k, "snapshot progress", e);
 		if (rc)
 			return rc;
@@ -1018,6 +1240,7 @@ int pg_sink_open(const struct sink_params *p, struct sink **out,
 		" last_key text,"
 		" done boolean NOT NULL,"
 		" rows bigint NOT NULL,"
+		" start_position text,"
 		" PRIMARY KEY (id, source_table))";
 	struct pg_sink *k = xcalloc(1, sizeof(*k));
 	int rc;

@@ -12,10 +12,19 @@
  * that point loses and repeats nothing.
  *
  * Copies go in primary-key order through a cursor, one chunk per FETCH,
- * each chunk a pseudo-transaction whose COMMIT marks the last key.  After
- * a restart mid-copy the rest is read under a new snapshot (see
- * source.h for why replaying from the consistent point still converges).
- *
+ * each chunk a pseudo-transaction whose COMMIT records the table's
+ * progress and its start position: the point its copy belongs to.  A
+ * restart cannot get the interrupted copy's snapshot back, so a table
+ * whose copy was cut short is emptied on the target and copied again
+ * under a new snapshot, exported by a temporary slot, whose consistent
+ * point becomes that table's start position; the stream (which always
+ * resumes from the checkpoint) then skips the table's changes from
+ * transactions that committed before it.  This is how PostgreSQL's own
+ * table synchronisation works, and it keeps the promise exact: no change
+ * is applied on top of a copy that already contains it.  (Replaying such
+ * an overlap is not harmless: a unique key other than the primary key
+ * can see states in an order the source never had.)
+
  * Streaming speaks the replication sub-protocol inside CopyBoth:
  * XLogData ('w') carries pgoutput messages, the primary keepalive ('k')
  * asks for replies; we send standby status updates ('r') confirming only
@@ -29,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../pg/pg_conn.h"
 #include "ferry/buf.h"
@@ -48,12 +58,13 @@ struct snap_table {
 	char *label;			/* "schema.name" for marks/messages */
 	struct table_desc *desc;	/* all columns, attnum order */
 	char **keycols;			/* quoted key column names */
-	char **keytypes;		/* their SQL types */
 	int *keyidx;			/* key part -> desc column */
 	size_t nkey;
-	char **resume;			/* last key copied, or NULL */
-	size_t nresume;
 	uint64_t rows;			/* copied so far */
+	bool copy;			/* to be copied in this run */
+	bool was_cut;			/* an earlier copy was cut short:
+					   empty the target table first */
+	uint64_t start;			/* the copy's snapshot point */
 };
 
 enum phase {
@@ -76,8 +87,8 @@ struct pg_source {
 	enum phase phase;
 	uint64_t start_lsn;		/* P: where streaming begins */
 
-	struct snap_table *tables;	/* needing a copy */
-	size_t ntables, cur;
+	struct snap_table *tables;	/* every selected table */
+	size_t ntables, cur;		/* cur: next table to look at */
 	bool cursor_open;
 	bool chunk_done;		/* last chunk of cur was emitted */
 
@@ -87,6 +98,9 @@ struct pg_source {
 
 	/* streaming state */
 	bool in_txn;
+	uint64_t txn_lsn;		/* commit LSN of the txn being read */
+	uint64_t filter_until;		/* some table starts after the stream:
+					   filter changes of txns before this */
 	uint64_t last_received;		/* end of the last XLogData */
 	uint64_t last_emitted;		/* end LSN of the last COMMIT out */
 	uint64_t confirmed;		/* what the pipeline said is durable */
@@ -151,14 +165,10 @@ static void snap_table_release(struct snap_table *t)
 	free(t->name);
 	free(t->label);
 	table_desc_unref(t->desc);
-	for (size_t i = 0; i < t->nkey; i++) {
+	for (size_t i = 0; i < t->nkey; i++)
 		free(t->keycols[i]);
-		free(t->keytypes[i]);
-	}
 	free(t->keycols);
-	free(t->keytypes);
 	free(t->keyidx);
-	json_strings_free(t->resume, t->nresume);
 }
 
 /*
@@ -170,8 +180,7 @@ static int describe_table(struct pg_source *s, struct snap_table *t,
 			  struct err *e)
 {
 	static const char sql[] =
-		"SELECT a.attname, a.atttypid::int8,"
-		"       format_type(a.atttypid, a.atttypmod),"
+		"SELECT a.attname, a.atttypid::int8, '',"
 		"       coalesce((SELECT k.n FROM unnest(i.indkey)"
 		"                 WITH ORDINALITY k(att, n)"
 		"                 WHERE k.att = a.attnum), 0)"
@@ -204,7 +213,6 @@ static int describe_table(struct pg_source *s, struct snap_table *t,
 	n = PQntuples(r);
 	t->desc = table_desc_new(t->schema, t->name, (uint32_t)n);
 	t->keycols = xcalloc((size_t)n + 1, sizeof(*t->keycols));
-	t->keytypes = xcalloc((size_t)n + 1, sizeof(*t->keytypes));
 	t->keyidx = xcalloc((size_t)n + 1, sizeof(*t->keyidx));
 	for (int i = 0; i < n; i++) {
 		long kpos = strtol(PQgetvalue(r, i, 3), NULL, 10);
@@ -220,7 +228,6 @@ static int describe_table(struct pg_source *s, struct snap_table *t,
 			if (pgc_quote_ident(&id, PQgetvalue(r, i, 0)))
 				rc = FERRY_EFULL;
 			t->keycols[kpos - 1] = buf_detach(&id, NULL);
-			t->keytypes[kpos - 1] = xstrdup(PQgetvalue(r, i, 2));
 			t->keyidx[kpos - 1] = i;
 			if ((size_t)kpos > t->nkey)
 				t->nkey = (size_t)kpos;
@@ -394,8 +401,14 @@ static int find_slot(struct pg_source *s, uint64_t *confirmed, struct err *e)
 	return rc;
 }
 
-static int create_slot(struct pg_source *s, char *snapshot_name, size_t n,
-		       struct err *e)
+/*
+ * CREATE_REPLICATION_SLOT on `conn` with an exported snapshot: the slot's
+ * consistent point goes to *lsn and the snapshot's name to `snapshot`.
+ * The export lives until `conn` runs its next command, so the snapshot
+ * connection must import it first.
+ */
+static int create_slot(PGconn *conn, const char *name, bool temporary,
+		       uint64_t *lsn, char *snapshot, size_t n, struct err *e)
 {
 	struct buf sql;
 	PGresult *r;
@@ -403,27 +416,28 @@ static int create_slot(struct pg_source *s, char *snapshot_name, size_t n,
 
 	buf_init(&sql, 0);
 	rc = buf_puts(&sql, "CREATE_REPLICATION_SLOT ");
-	rc |= pgc_quote_ident(&sql, s->db->slot);
-	rc |= buf_puts(&sql, " LOGICAL pgoutput (SNAPSHOT 'export')");
+	rc |= pgc_quote_ident(&sql, name);
+	rc |= buf_printf(&sql, "%s LOGICAL pgoutput (SNAPSHOT 'export')",
+			 temporary ? " TEMPORARY" : "");
 	if (rc) {
 		buf_release(&sql);
 		return err_set(e, FERRY_EFULL, "slot name too long");
 	}
-	r = PQexec(s->repl, sql.data);
+	r = PQexec(conn, sql.data);
 	buf_release(&sql);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 ||
 	    PQnfields(r) < 3) {
-		rc = pgc_error(s->repl, r, "could not create replication slot",
+		rc = pgc_error(conn, r, "could not create replication slot",
 			       e);
 		PQclear(r);
 		return rc;
 	}
 	/* columns: slot_name, consistent_point, snapshot_name, plugin */
-	if (parse_lsn(PQgetvalue(r, 0, 1), &s->start_lsn)) {
+	if (parse_lsn(PQgetvalue(r, 0, 1), lsn)) {
 		PQclear(r);
 		return err_set(e, FERRY_EPROTO, "bad consistent point");
 	}
-	snprintf(snapshot_name, n, "%s", PQgetvalue(r, 0, 2));
+	snprintf(snapshot, n, "%s", PQgetvalue(r, 0, 2));
 	PQclear(r);
 	return 0;
 }
@@ -434,7 +448,6 @@ static int open_cursor(struct pg_source *s, struct snap_table *t,
 		       struct err *e)
 {
 	struct buf sql;
-	const char **params = NULL;
 	PGresult *r;
 	int rc = 0;
 
@@ -448,19 +461,6 @@ static int open_cursor(struct pg_source *s, struct snap_table *t,
 	rc |= pgc_quote_ident(&sql, t->schema);
 	rc |= buf_putc(&sql, '.');
 	rc |= pgc_quote_ident(&sql, t->name);
-	if (t->resume) {
-		/* row comparison on the key uses the primary key index */
-		rc |= buf_puts(&sql, " WHERE (");
-		for (size_t k = 0; k < t->nkey; k++)
-			rc |= buf_printf(&sql, "%s%s", k ? "," : "",
-					 t->keycols[k]);
-		rc |= buf_puts(&sql, ") > (");
-		for (size_t k = 0; k < t->nkey; k++)
-			rc |= buf_printf(&sql, "%s$%zu::%s", k ? "," : "",
-					 k + 1, t->keytypes[k]);
-		rc |= buf_putc(&sql, ')');
-		params = (const char **)t->resume;
-	}
 	rc |= buf_puts(&sql, " ORDER BY ");
 	for (size_t k = 0; k < t->nkey; k++)
 		rc |= buf_printf(&sql, "%s%s", k ? "," : "", t->keycols[k]);
@@ -468,8 +468,7 @@ static int open_cursor(struct pg_source *s, struct snap_table *t,
 		buf_release(&sql);
 		return err_set(e, FERRY_EFULL, "copy statement too long");
 	}
-	r = PQexecParams(s->snap, sql.data, t->resume ? (int)t->nkey : 0,
-			 NULL, params, NULL, NULL, 0);
+	r = PQexec(s->snap, sql.data);
 	buf_release(&sql);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		rc = pgc_error(s->snap, r, "could not start copying", e);
@@ -478,9 +477,7 @@ static int open_cursor(struct pg_source *s, struct snap_table *t,
 	}
 	PQclear(r);
 	s->cursor_open = true;
-	s->chunk_done = false;
-	log_info("source", "copying table=%s%s", t->label,
-		 t->resume ? " (resuming after the last committed key)" : "");
+	log_info("source", "copying table=%s", t->label);
 	return 0;
 }
 
@@ -530,17 +527,47 @@ static int key_json(struct snap_table *t, PGresult *r, int row, char **out,
 	return rc;
 }
 
+/*
+ * A table whose earlier copy was cut short: empty it on the target, in a
+ * transaction that also resets its progress, before copying it again.
+ */
+static void queue_restart(struct pg_source *s, struct snap_table *t)
+{
+	struct ferry_pos pos = { .kind = POS_PG, .lsn = s->start_lsn };
+	struct ferry_pos start = { .kind = POS_PG, .lsn = t->start };
+	struct change *c;
+
+	push_out(s, change_new_txn(CHANGE_BEGIN, 0, &pos, 0));
+	push_out(s, change_new_row(CHANGE_TRUNCATE, t->desc, false, false));
+	c = change_new_txn(CHANGE_COMMIT, 0, &pos, 0);
+	c->mark = snapshot_mark_new_at(t->label, NULL, false, 0, &start);
+	push_out(s, c);
+	t->was_cut = false;
+	t->rows = 0;
+	log_info("source", "emptying table=%s on the target: its last copy "
+		 "was cut short", t->label);
+}
+
 /* Fetch one chunk of the current table and queue it as a transaction. */
 static int copy_chunk(struct pg_source *s, struct err *e)
 {
 	struct snap_table *t = &s->tables[s->cur];
 	struct ferry_pos pos = { .kind = POS_PG, .lsn = s->start_lsn };
+	struct ferry_pos start = { .kind = POS_PG, .lsn = t->start };
 	struct change *commit;
 	char sql[64], *key = NULL;
 	PGresult *r;
 	int n, rc = 0;
 	bool done;
 
+	if (!t->copy) {
+		s->cur++;
+		return 0;
+	}
+	if (t->was_cut) {
+		queue_restart(s, t);
+		return 0;
+	}
 	if (!s->cursor_open) {
 		rc = open_cursor(s, t, e);
 		if (rc)
@@ -581,31 +608,10 @@ static int copy_chunk(struct pg_source *s, struct err *e)
 		return rc;
 	t->rows += (uint64_t)n;
 	commit = change_new_txn(CHANGE_COMMIT, 0, &pos, 0);
-	/* an empty last chunk keeps the previous resume key */
-	commit->mark = snapshot_mark_new(t->label, key, done, t->rows);
-	if (!key && t->resume) {
-		char *prev = NULL;
-		size_t *lens = xcalloc(t->nkey, sizeof(*lens));
-
-		for (size_t k = 0; k < t->nkey; k++)
-			lens[k] = strlen(t->resume[k]);
-		if (json_strings_encode((const char *const *)t->resume, lens,
-					t->nkey, &prev, NULL) == 0) {
-			free(commit->mark->last_key);
-			commit->mark->last_key = prev;
-		}
-		free(lens);
-	}
-	if (key) {
-		json_strings_free(t->resume, t->nresume);
-		t->resume = NULL;
-		t->nresume = 0;
-		rc = json_strings_decode(key, &t->resume, &t->nresume, e);
-		free(key);
-	}
+	commit->mark = snapshot_mark_new_at(t->label, key, done, t->rows,
+					    &start);
+	free(key);
 	push_out(s, commit);
-	if (rc)
-		return rc;
 	if (done) {
 		r = PQexec(s->snap, "CLOSE ferry_copy");
 		PQclear(r);
@@ -613,6 +619,21 @@ static int copy_chunk(struct pg_source *s, struct err *e)
 		log_info("source", "copied table=%s rows=%" PRIu64, t->label,
 			 t->rows);
 		s->cur++;
+	}
+	return 0;
+}
+
+/* The start position of the table of `c`, if later than the stream's. */
+static uint64_t table_start(struct pg_source *s, const struct change *c)
+{
+	const struct table_desc *d = c->table;
+
+	for (size_t i = 0; i < s->ntables; i++) {
+		const struct snap_table *t = &s->tables[i];
+
+		if (strcmp(t->schema, d->schema) == 0 &&
+		    strcmp(t->name, d->name) == 0)
+			return t->start;
 	}
 	return 0;
 }
@@ -718,8 +739,19 @@ static int on_xlogdata(struct pg_source *s, const unsigned char *p,
 				  "type=%c", type);
 		return 0;
 	}
-	if (c->kind == CHANGE_BEGIN)
+	if (c->kind == CHANGE_BEGIN) {
 		s->in_txn = true;
+		s->txn_lsn = c->pos->lsn;	/* the commit record's LSN */
+	}
+	if (c->table && s->txn_lsn < s->filter_until &&
+	    s->txn_lsn < table_start(s, c)) {
+		/* committed before the table's copy was taken: the copy
+		 * has it already */
+		change_free(c);
+		while ((more = pgoutput_take_pending(s->dec)))
+			change_free(more);
+		return 0;
+	}
 	if (c->kind == CHANGE_COMMIT) {
 		s->in_txn = false;
 		s->last_emitted = c->pos->lsn;
@@ -798,9 +830,16 @@ static int stream_next(struct pg_source *s, int timeout_ms, struct err *e)
 				return rc;
 			continue;
 		}
-		if (len == -2 || len == -1)
-			return pgc_error(s->repl, NULL,
-					 "replication stream ended", e);
+		if (len == -2 || len == -1) {
+			/* the server ended the stream: shut down, killed, or
+			 * the connection broke; all transient for us */
+			PGresult *r = PQgetResult(s->repl);
+
+			pgc_error(s->repl, r, "replication stream ended", e);
+			PQclear(r);
+			e->code = FERRY_ECONN;
+			return FERRY_ECONN;
+		}
 		/* nothing buffered: wait for the socket, then read it */
 		if (now_ms() >= deadline)
 			return 0;
@@ -828,6 +867,7 @@ static int pg_source_next(struct source *base, struct change **out,
 			*out = pop_out(s);
 			return rc;
 		}
+		/* ends the copy transaction, if this run had one */
 		rc = pgc_exec(s->snap, "COMMIT", PGRES_COMMAND_OK, NULL,
 			      "could not end the snapshot transaction", e);
 		if (!rc)
@@ -906,37 +946,73 @@ static const struct source_ops pg_source_ops = {
 	.close = pg_source_close,
 };
 
-/* Keep the tables whose copy is not done; load their resume keys. */
-static int plan_snapshot(struct pg_source *s, struct snap_table *all,
-			 size_t n, const struct checkpoint *cp, struct err *e)
+/* Begin the copy transaction on the snapshot connection, under the
+ * exported snapshot `snapshot`. */
+static int import_snapshot(struct pg_source *s, const char *snapshot,
+			   struct err *e)
 {
-	int rc = 0;
+	char sql[200];
+	int rc;
 
-	s->tables = xcalloc(n ? n : 1, sizeof(*s->tables));
+	rc = pgc_exec(s->snap, "BEGIN ISOLATION LEVEL REPEATABLE READ, "
+		      "READ ONLY", PGRES_COMMAND_OK, NULL,
+		      "could not begin the snapshot", e);
+	if (rc)
+		return rc;
+	snprintf(sql, sizeof(sql), "SET TRANSACTION SNAPSHOT '%s'", snapshot);
+	return pgc_exec(s->snap, sql, PGRES_COMMAND_OK, NULL,
+			"could not import the exported snapshot", e);
+}
+
+/*
+ * Decide, per table, from the target's checkpoint: done tables keep the
+ * start position of their copy; the others are copied in this run, those
+ * cut short after emptying their target table first.  Returns whether
+ * anything needs a copy.
+ */
+static bool plan_snapshot(struct pg_source *s, struct snap_table *all,
+			  size_t n, const struct checkpoint *cp)
+{
+	bool any = false;
+
+	s->tables = all;
+	s->ntables = n;
 	for (size_t i = 0; i < n; i++) {
+		struct snap_table *t = &s->tables[i];
 		const struct checkpoint_table *ct =
-			cp ? checkpoint_find(cp, all[i].label) : NULL;
+			cp ? checkpoint_find(cp, t->label) : NULL;
 
 		if (ct && ct->done) {
-			snap_table_release(&all[i]);
+			t->start = ct->start.kind == POS_PG ? ct->start.lsn : 0;
 			continue;
 		}
-		s->tables[s->ntables] = all[i];
-		if (ct && ct->last_key && !rc) {
-			struct snap_table *t = &s->tables[s->ntables];
-
-			rc = json_strings_decode(ct->last_key, &t->resume,
-						 &t->nresume, e);
-			if (!rc && t->nresume != t->nkey)
-				rc = err_set(e, FERRY_ESTATE, "snapshot resume "
-					     "key %s of table %s does not "
-					     "match its primary key",
-					     ct->last_key, t->label);
-			t->rows = ct->rows;
-		}
-		s->ntables++;
+		t->copy = true;
+		t->was_cut = ct != NULL;
+		any = true;
 	}
-	free(all);
+	return any;
+}
+
+/*
+ * A snapshot for copying after a restart: a temporary slot exports one,
+ * with the exact point it belongs to.  The temporary slot goes away with
+ * its connection, which we close once the snapshot is imported.
+ */
+static int fresh_snapshot(struct pg_source *s, uint64_t *lsn, char *snapshot,
+			  size_t n, struct err *e)
+{
+	char name[64];
+	PGconn *tmp;
+	int rc;
+
+	rc = pgc_connect(s->db, s->password, true, s->app_name, &tmp, e);
+	if (rc)
+		return rc;
+	snprintf(name, sizeof(name), "ferry_copy_%d", (int)getpid());
+	rc = create_slot(tmp, name, true, lsn, snapshot, n, e);
+	if (!rc)
+		rc = import_snapshot(s, snapshot, e);
+	PQfinish(tmp);
 	return rc;
 }
 
@@ -946,7 +1022,8 @@ int pg_source_open(const struct source_params *p, struct source **out,
 	struct pg_source *s = xcalloc(1, sizeof(*s));
 	struct snap_table *all = NULL;
 	char snapshot[128] = "", sql[200], lsn[32];
-	uint64_t slot_lsn = 0;
+	uint64_t slot_lsn = 0, copy_lsn = 0;
+	bool need_copy;
 	size_t nall = 0;
 	int rc, found;
 
@@ -988,12 +1065,18 @@ int pg_source_open(const struct source_params *p, struct source **out,
 			     pos_format(&p->cp->pos, sql, sizeof(sql)));
 		goto fail;
 	}
+	need_copy = plan_snapshot(s, all, nall, found ? p->cp : NULL);
+	all = NULL;
+	nall = 0;
 	if (!found) {
-		/* first start: the export must be imported before the
-		 * replication connection runs anything else */
-		rc = create_slot(s, snapshot, sizeof(snapshot), e);
+		/* first start: copy exactly at the slot's consistent point */
+		rc = create_slot(s->repl, p->db->slot, false, &s->start_lsn,
+				 snapshot, sizeof(snapshot), e);
+		if (!rc)
+			rc = import_snapshot(s, snapshot, e);
 		if (rc)
 			goto fail;
+		copy_lsn = s->start_lsn;
 		log_info("source", "created slot=%s consistent_point=%s",
 			 p->db->slot, lsn_text(s->start_lsn, lsn,
 						sizeof(lsn)));
@@ -1002,28 +1085,28 @@ int pg_source_open(const struct source_params *p, struct source **out,
 		if (p->cp && p->cp->exists && p->cp->pos.kind == POS_PG &&
 		    p->cp->pos.lsn > slot_lsn)
 			s->start_lsn = p->cp->pos.lsn;
+		if (need_copy) {
+			rc = fresh_snapshot(s, &copy_lsn, snapshot,
+					    sizeof(snapshot), e);
+			if (rc)
+				goto fail;
+		}
 	}
 	s->confirmed = s->start_lsn;
-	rc = pgc_exec(s->snap, "BEGIN ISOLATION LEVEL REPEATABLE READ, "
-		      "READ ONLY", PGRES_COMMAND_OK, NULL,
-		      "could not begin the snapshot", e);
-	if (!rc && snapshot[0]) {
-		snprintf(sql, sizeof(sql), "SET TRANSACTION SNAPSHOT '%s'",
-			 snapshot);
-		rc = pgc_exec(s->snap, sql, PGRES_COMMAND_OK, NULL,
-			      "could not import the slot's snapshot", e);
+	for (size_t i = 0; i < s->ntables; i++) {
+		struct snap_table *t = &s->tables[i];
+
+		if (t->copy)
+			t->start = copy_lsn;
+		if (t->start > s->filter_until)
+			s->filter_until = t->start;
 	}
-	if (!rc)
-		rc = plan_snapshot(s, all, nall, found ? p->cp : NULL, e);
-	all = NULL;
-	nall = 0;
-	if (rc)
-		goto fail;
 	s->phase = PHASE_SNAPSHOT;
-	if (s->ntables)
-		log_info("source", "snapshot tables=%zu%s", s->ntables,
-			 snapshot[0] ? " (at the slot's consistent point)"
-				     : " (resuming under a new snapshot)");
+	if (need_copy)
+		log_info("source", "snapshot at=%s%s",
+			 lsn_text(copy_lsn, lsn, sizeof(lsn)),
+			 found ? " (a new one: the earlier copy was cut "
+				 "short or tables were added)" : "");
 	*out = &s->base;
 	return 0;
 fail:

@@ -10,8 +10,7 @@ int source_open(const struct source_params *p, struct source **out,
 	case CONFIG_DRIVER_POSTGRESQL:
 		return pg_source_open(p, out, e);
 	case CONFIG_DRIVER_MYSQL:
-		return err_set(e, FERRY_ENOTSUP, "the MySQL reader is not "
-			       "part of this build yet");
+		return mysql_source_open(p, out, e);
 	}
 	return err_set(e, FERRY_EINVAL, "unknown source driver");
 }
