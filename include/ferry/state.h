@@ -12,6 +12,7 @@
  *             the time, the source position.  Kept until retried.
  *   meta      small named values: last known source position, snowflake
  *             high-water mark, mapping checksum.
+ *   blobs     small named byte strings of the plugins.
  *
  * Transactions: everything happens inside a state_txn.  At most one write
  * transaction is open at a time (LMDB's rule); it belongs to the thread
@@ -181,6 +182,28 @@ int state_position_get(struct state_txn *t, struct ferry_pos *out,
 		       struct err *e) FERRY_MUSTCHECK;
 int state_position_put(struct state_txn *t, const struct ferry_pos *p,
 		       struct err *e) FERRY_MUSTCHECK;
+
+/* ---- blobs ------------------------------------------------------------ */
+
+/*
+ * Small named byte strings (at most 16 MiB each), namespaced like the id
+ * map: the DolphinScheduler plugin keeps per-workflow records here (the
+ * rows a split produced, workflows waiting for a reference).
+ * get: `*out` is a NUL-terminated copy the caller frees; FERRY_ENOTFOUND
+ * when absent.  each: in key order; `key`/`val` valid during the call.
+ */
+int state_blob_get(struct state_txn *t, const char *ns, const void *key,
+		   size_t keylen, void **out, size_t *outlen, struct err *e)
+	FERRY_MUSTCHECK;
+int state_blob_put(struct state_txn *t, const char *ns, const void *key,
+		   size_t keylen, const void *val, size_t len, struct err *e)
+	FERRY_MUSTCHECK;
+int state_blob_del(struct state_txn *t, const char *ns, const void *key,
+		   size_t keylen, struct err *e) FERRY_MUSTCHECK;
+int state_blob_each(struct state_txn *t, const char *ns,
+		    int (*fn)(const void *key, size_t keylen, const void *val,
+			      size_t len, void *arg),
+		    void *arg, struct err *e) FERRY_MUSTCHECK;
 
 /* Current and maximum map size, and bytes in use (for status/metrics). */
 void state_usage(struct state *st, size_t *map_size, size_t *used,

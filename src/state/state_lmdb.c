@@ -55,6 +55,7 @@
 #include "ferry/mem.h"
 
 #define STATE_FORMAT 1		/* meta "format" of this layout */
+#define STATE_SUB_DBS 5		/* idmap projects rejects meta blobs */
 #define RECORD_V1 1		/* `rec` byte of project and reject values */
 
 #define MIB ((size_t)1 << 20)
@@ -69,6 +70,7 @@
 #define KEY_BUF 512
 #define IDVAL_SIZE 20
 #define META_KEY_MAX 255
+#define BLOB_MAX ((size_t)1 << 24)	/* one blob's value, bytes */
 #define PROJECT_VAL_MAX (1 + 1 + 8 + 4 + POS_TEXT_MAX + 1)
 #define REJECT_FIELDS 6
 
@@ -94,7 +96,7 @@ static _Thread_local int tls_open_txns;
 
 struct state {
 	MDB_env *env;
-	MDB_dbi idmap, projects, rejects, meta;
+	MDB_dbi idmap, projects, rejects, meta, blobs;
 	char *dir;
 	size_t psize;		/* LMDB page size */
 	size_t max_key;		/* longest key we accept */
@@ -431,7 +433,7 @@ static int env_open(const char *path, unsigned flags, size_t map,
 		return err_set(e, FERRY_EIO,
 			       "could not create an LMDB environment: %s",
 			       mdb_strerror(rc));
-	rc = mdb_env_set_maxdbs(env, 4);
+	rc = mdb_env_set_maxdbs(env, STATE_SUB_DBS);
 	if (!rc)
 		rc = mdb_env_set_mapsize(env, map);
 	if (rc) {
@@ -503,6 +505,7 @@ static const struct {
 	{ "projects", offsetof(struct state, projects) },
 	{ "rejects", offsetof(struct state, rejects) },
 	{ "meta", offsetof(struct state, meta) },
+	{ "blobs", offsetof(struct state, blobs) },
 };
 
 static MDB_dbi *sub_dbi(struct state *st, size_t i)
@@ -1885,4 +1888,112 @@ int state_position_put(struct state_txn *t, const struct ferry_pos *p,
 
 	return meta_put_str_raw(t, META_POSITION,
 				pos_format(p, text, sizeof(text)), e);
+}
+
+/* ---- blobs ------------------------------------------------------------ */
+
+int state_blob_get(struct state_txn *t, const char *ns, const void *key,
+		   size_t keylen, void **out, size_t *outlen, struct err *e)
+{
+	unsigned char kb[KEY_BUF];
+	MDB_val k, v;
+	int rc;
+
+	rc = txn_check(t, 0, e);
+	if (rc == 0)
+		rc = idmap_key(t, ns, key, keylen, kb, &k, e);
+	if (rc)
+		return rc;
+	rc = mdb_get(t->txn, t->st->blobs, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return err_set(e, FERRY_ENOTFOUND, "no blob for this key of "
+			       "\"%s\"", ns);
+	if (rc)
+		return txn_fail(t, rc, e, "read a blob of \"%s\"", ns);
+	/* LMDB's pointer dies with the transaction: hand out a copy */
+	*out = xmalloc(v.mv_size + 1);
+	memcpy(*out, v.mv_data, v.mv_size);
+	((char *)*out)[v.mv_size] = '\0';
+	*outlen = v.mv_size;
+	return 0;
+}
+
+int state_blob_put(struct state_txn *t, const char *ns, const void *key,
+		   size_t keylen, const void *val, size_t len, struct err *e)
+{
+	unsigned char kb[KEY_BUF];
+	MDB_val k, v = { len, (void *)val };
+	int rc;
+
+	if (len > BLOB_MAX)
+		return err_set(e, FERRY_EINVAL, "blob of \"%s\" too large: "
+			       "%zu bytes, at most %zu", ns, len, BLOB_MAX);
+	rc = txn_check(t, 1, e);
+	if (rc == 0)
+		rc = idmap_key(t, ns, key, keylen, kb, &k, e);
+	if (rc)
+		return rc;
+	rc = mdb_put(t->txn, t->st->blobs, &k, &v, 0);
+	if (rc)
+		return txn_fail(t, rc, e, "write a blob of \"%s\"", ns);
+	return 0;
+}
+
+int state_blob_del(struct state_txn *t, const char *ns, const void *key,
+		   size_t keylen, struct err *e)
+{
+	unsigned char kb[KEY_BUF];
+	MDB_val k;
+	int rc;
+
+	rc = txn_check(t, 1, e);
+	if (rc == 0)
+		rc = idmap_key(t, ns, key, keylen, kb, &k, e);
+	if (rc)
+		return rc;
+	rc = mdb_del(t->txn, t->st->blobs, &k, NULL);
+	if (rc == MDB_NOTFOUND)
+		return err_set(e, FERRY_ENOTFOUND, "no blob for this key of "
+			       "\"%s\"", ns);
+	if (rc)
+		return txn_fail(t, rc, e, "delete a blob of \"%s\"", ns);
+	return 0;
+}
+
+int state_blob_each(struct state_txn *t, const char *ns,
+		    int (*fn)(const void *key, size_t keylen, const void *val,
+			      size_t len, void *arg),
+		    void *arg, struct err *e)
+{
+	unsigned char kb[KEY_BUF];
+	MDB_cursor *c;
+	MDB_val k, v, start;
+	size_t plen;
+	int rc, ret = 0;
+
+	rc = txn_check(t, 0, e);
+	if (rc == 0)
+		rc = idmap_key(t, ns, NULL, 0, kb, &start, e);
+	if (rc)
+		return rc;
+	plen = start.mv_size;
+	rc = mdb_cursor_open(t->txn, t->st->blobs, &c);
+	if (rc)
+		return txn_fail(t, rc, e, "walk the blobs of \"%s\"", ns);
+	k = start;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || memcmp(k.mv_data, kb, plen) != 0)
+			break;
+		ret = fn((const char *)k.mv_data + plen, k.mv_size - plen,
+			 v.mv_data, v.mv_size, arg);
+		if (ret)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (ret)
+		return ret;
+	if (rc && rc != MDB_NOTFOUND)
+		return txn_fail(t, rc, e, "walk the blobs of \"%s\"", ns);
+	return 0;
 }

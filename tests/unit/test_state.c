@@ -1212,3 +1212,53 @@ TEST(kill9_mid_write_keeps_transactions_whole)
 	printf("     %d kills, %" PRIu64 " transactions committed\n", rounds,
 	       last);
 }
+
+static int count_blob(const void *key, size_t keylen, const void *val,
+		      size_t len, void *arg)
+{
+	(void)key;
+	(void)keylen;
+	(void)val;
+	(void)len;
+	(*(int *)arg)++;
+	return 0;
+}
+
+TEST(blobs_roundtrip_walk_and_delete)
+{
+	struct state_options o = { 0, 0 };
+	struct state_txn *t;
+	struct state *st;
+	const char *big;
+	void *out;
+	size_t len;
+	struct err e;
+	int n = 0;
+
+	CHECK_OK(state_open(store_dir(), &o, &st, &e), e);
+	t = begin(st, STATE_TXN_WRITE);
+	CHECK_OK(state_blob_put(t, "ds.split", "a", 1, "one", 3, &e), e);
+	CHECK_OK(state_blob_put(t, "ds.split", "b", 1, "\0two", 4, &e), e);
+	CHECK_OK(state_blob_put(t, "ds.other", "a", 1, "x", 1, &e), e);
+	CHECK_OK(state_txn_commit(t, &e), e);
+	t = begin(st, STATE_TXN_READ);
+	CHECK_OK(state_blob_get(t, "ds.split", "b", 1, &out, &len, &e), e);
+	CHECK_INT_EQ(len, 4);
+	CHECK(memcmp(out, "\0two", 4) == 0);
+	free(out);
+	CHECK_INT_EQ(state_blob_get(t, "ds.split", "c", 1, &out, &len, &e),
+		     FERRY_ENOTFOUND);
+	CHECK_OK(state_blob_each(t, "ds.split", count_blob, &n, &e), e);
+	CHECK_INT_EQ(n, 2);	/* not the other namespace's */
+	state_txn_abort(t);
+	t = begin(st, STATE_TXN_WRITE);
+	CHECK_OK(state_blob_del(t, "ds.split", "a", 1, &e), e);
+	CHECK_INT_EQ(state_blob_del(t, "ds.split", "a", 1, &e),
+		     FERRY_ENOTFOUND);
+	big = calloc(1, (1 << 24) + 1);
+	CHECK_INT_EQ(state_blob_put(t, "ds.split", "z", 1, big, (1 << 24) + 1,
+				    &e), FERRY_EINVAL);
+	free((void *)big);
+	CHECK_OK(state_txn_commit(t, &e), e);
+	state_close(st);
+}
