@@ -1322,8 +1322,8 @@ static int my_sink_load_checkpoint(struct sink *base, struct checkpoint *cp,
 	if (rc)
 		return err_prefix(e, "checkpoint \"%s\" in the target", id);
 	buf_reset(&k->one);
-	if (buf_puts(&k->one, "SELECT source_table, last_key, done, `rows` "
-		     "FROM ferry_snapshot WHERE id = ") ||
+	if (buf_puts(&k->one, "SELECT source_table, last_key, done, `rows`, "
+		     "start_position FROM ferry_snapshot WHERE id = ") ||
 	    put_quoted(k, &k->one, id, strlen(id)) ||
 	    buf_puts(&k->one, " ORDER BY source_table"))
 		return err_set(e, FERRY_EFULL, "statement too long");
@@ -1331,15 +1331,24 @@ static int my_sink_load_checkpoint(struct sink *base, struct checkpoint *cp,
 			"could not read snapshot progress", e);
 	if (rc)
 		return rc;
-	while ((row = mysql_fetch_row(r))) {
+	while (!rc && (row = mysql_fetch_row(r))) {
+		struct ferry_pos start = { .kind = POS_NONE };
+
 		if (!row[0] || !row[2] || !row[3])
 			continue;
-		checkpoint_set_table(cp, row[0], row[1],
-				     strcmp(row[2], "0") != 0,
-				     strtoull(row[3], NULL, 10));
+		if (row[4])
+			rc = pos_parse(row[4], &start, e);
+		if (rc) {
+			err_prefix(e, "start position of table %s in "
+				   "ferry_snapshot", row[0]);
+			break;
+		}
+		checkpoint_set_table_at(cp, row[0], row[1],
+					strcmp(row[2], "0") != 0,
+					strtoull(row[3], NULL, 10), &start);
 	}
 	mysql_free_result(r);
-	return 0;
+	return rc;
 }
 
 /* START TRANSACTION once per target transaction (into the batch). */
@@ -1455,7 +1464,7 @@ static int send_checkpoint(struct my_sink *k, size_t upto, struct err *e)
 {
 	const struct ferry_pos *pos = NULL;
 	const char *id = k->checkpoint_id;
-	char text[POS_TEXT_MAX];
+	char text[POS_TEXT_MAX], start[POS_TEXT_MAX];
 	int rc = 0;
 
 	for (size_t i = 0; i < upto; i++) {
@@ -1471,9 +1480,12 @@ static int send_checkpoint(struct my_sink *k, size_t upto, struct err *e)
 		if (!m)
 			continue;
 		snprintf(rows, sizeof(rows), "%" PRIu64, m->rows);
+		if (m->start.kind != POS_NONE)
+			pos_format(&m->start, start, sizeof(start));
 		buf_reset(o);
 		rc |= buf_puts(o, "INSERT INTO ferry_snapshot (id, "
-			       "source_table, last_key, done, `rows`) VALUES (");
+			       "source_table, last_key, done, `rows`, "
+			       "start_position) VALUES (");
 		rc |= put_quoted(k, o, id, strlen(id));
 		rc |= buf_putc(o, ',');
 		rc |= put_quoted(k, o, m->table, strlen(m->table));
@@ -1481,13 +1493,19 @@ static int send_checkpoint(struct my_sink *k, size_t upto, struct err *e)
 		rc |= m->last_key ? put_quoted(k, o, m->last_key,
 					       strlen(m->last_key))
 				  : buf_puts(o, "NULL");
-		rc |= buf_printf(o, ",%d,%s) ON DUPLICATE KEY UPDATE "
-				 "last_key = ", m->done ? 1 : 0, rows);
+		rc |= buf_printf(o, ",%d,%s,", m->done ? 1 : 0, rows);
+		rc |= m->start.kind != POS_NONE
+			      ? put_quoted(k, o, start, strlen(start))
+			      : buf_puts(o, "NULL");
+		rc |= buf_puts(o, ") ON DUPLICATE KEY UPDATE last_key = ");
 		rc |= m->last_key ? put_quoted(k, o, m->last_key,
 					       strlen(m->last_key))
 				  : buf_puts(o, "NULL");
-		rc |= buf_printf(o, ", done = %d, `rows` = %s",
-				 m->done ? 1 : 0, rows);
+		rc |= buf_printf(o, ", done = %d, `rows` = %s, "
+				 "start_position = ", m->done ? 1 : 0, rows);
+		rc |= m->start.kind != POS_NONE
+			      ? put_quoted(k, o, start, strlen(start))
+			      : buf_puts(o, "NULL");
 		if (rc)
 			return err_set(e, FERRY_EFULL, "statement too long");
 		rc = batch_add(k, "could not write snapshot progress", e);
@@ -1704,9 +1722,15 @@ static int my_session(struct my_sink *k, struct err *e)
 		" last_key mediumtext NULL,"
 		" done tinyint(1) NOT NULL,"
 		" `rows` bigint unsigned NOT NULL,"
+		" start_position text NULL,"
 		" PRIMARY KEY (id, source_table)"
 		") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 	static const char packet_sql[] = "SELECT @@SESSION.max_allowed_packet";
+	static const char column_sql[] =
+		"SELECT COUNT(*) FROM information_schema.COLUMNS WHERE "
+		"TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'ferry_snapshot' "
+		"AND COLUMN_NAME = 'start_position'";
+	bool missing;
 	const char *info = mysql_get_server_info(k->conn);
 	unsigned long version = mysql_get_server_version(k->conn);
 	MYSQL_RES *r = NULL;
@@ -1736,6 +1760,25 @@ static int my_session(struct my_sink *k, struct err *e)
 		rc = batch_send(k, e);
 	if (rc)
 		return rc;
+	/* a ferry_snapshot made before start_position existed */
+	rc = query_rows(k, column_sql, strlen(column_sql), &r,
+			"could not inspect the checkpoint tables", e);
+	if (rc)
+		return rc;
+	row = mysql_fetch_row(r);
+	missing = row && row[0] && strcmp(row[0], "0") == 0;
+	mysql_free_result(r);
+	if (missing) {
+		log_info("sink", "adding column start_position to "
+			 "ferry_snapshot");
+		rc = batch_add_simple(k, "ALTER TABLE ferry_snapshot ADD "
+				      "COLUMN start_position text NULL",
+				      "could not extend ferry_snapshot", e);
+		if (!rc)
+			rc = batch_send(k, e);
+		if (rc)
+			return rc;
+	}
 	rc = query_rows(k, packet_sql, strlen(packet_sql), &r,
 			"could not read max_allowed_packet", e);
 	if (rc)

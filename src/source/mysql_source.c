@@ -12,12 +12,29 @@
  * Snapshot: START TRANSACTION WITH CONSISTENT SNAPSHOT, and under it
  * MariaDB's Binlog_snapshot_file / Binlog_snapshot_position status (the
  * binlog position the snapshot belongs to, exact even while others
- * write) plus BINLOG_GTID_POS() of it: that is P, where streaming starts.
- * Tables are copied in primary-key order, chunk by chunk, each chunk a
- * BEGIN / INSERT* / COMMIT carrying P and a snapshot_mark.  Values are
- * made to read exactly as the binlog decoder prints them (session
- * time_zone '+00:00' and character set utf8mb4, FLOAT read through
- * CAST(... AS DOUBLE), binlog_canon_text() for the rest).
+ * write) plus BINLOG_GTID_POS() of it.  On a first start that is P, where
+ * streaming starts.  Tables are copied in primary-key order, chunk by
+ * chunk, each chunk a BEGIN / INSERT* / COMMIT carrying the stream start
+ * position and a snapshot_mark with the table's progress and its start
+ * position: the snapshot point its copy belongs to.  Values are made to
+ * read exactly as the binlog decoder prints them (session time_zone
+ * '+00:00' and character set utf8mb4, FLOAT read through CAST(... AS
+ * DOUBLE), binlog_canon_text() for the rest).
+ *
+ * A restart cannot get an interrupted copy's snapshot back, so, as the
+ * PostgreSQL reader does, a table whose copy was cut short is emptied on
+ * the target (BEGIN / TRUNCATE / COMMIT with a mark resetting its
+ * progress) and copied again from scratch under a new consistent
+ * snapshot, whose binlog position becomes the table's start position.
+ * Streaming always resumes from the checkpoint, and skips a table's row
+ * changes from transactions that committed at or before the table's
+ * start position: the copy has them.  (Replaying that overlap on top of
+ * a copy that already holds it is not safe: a key move or a secondary
+ * unique key can see an order of states the source never had.)  A
+ * snapshot position lies between transactions, and a transaction's
+ * events are contiguous in the binlog, so a transaction commits at or
+ * before position S exactly when its BEGIN (GTID event) ends before S:
+ * the decision is made at BEGIN.
  *
  * Streaming: Connector/C's mariadb_rpl_fetch() blocks until an event
  * comes, so a fetch thread owned by this source reads events into a small
@@ -237,9 +254,15 @@ struct snap_table {
 	char **qcols;			/* quoted column names */
 	size_t *keyidx;			/* key part -> column */
 	size_t nkey;
-	char **resume;			/* last key copied (raw text), or NULL */
+	char **resume;			/* last key copied in this run (raw
+					   text), or NULL */
 	size_t nresume;
 	uint64_t rows;
+	bool copy;			/* to be copied in this run */
+	bool was_cut;			/* an earlier copy was cut short:
+					   empty the target table first */
+	struct ferry_pos start;		/* the copy's snapshot point
+					   (POS_NONE: unknown) */
 };
 
 /* what we know of a table of the source database (want hook) */
@@ -270,11 +293,16 @@ struct mysql_source {
 	bool mariadb;
 	bool crc32;			/* @@binlog_checksum is CRC32 */
 	enum phase phase;
-	struct ferry_pos start;		/* P: where streaming begins */
+	struct ferry_pos start;		/* where streaming begins: P on a
+					   first start, else the checkpoint */
 	bool snapshot_open;		/* the snapshot transaction */
 
-	struct snap_table *tables;	/* needing a copy */
-	size_t ntables, cur;
+	struct snap_table *tables;	/* every selected table */
+	size_t ntables, cur;		/* cur: next table to look at */
+	size_t ncopy;			/* tables copied in this run */
+	struct ferry_pos filter_until;	/* the latest table start position:
+					   transactions up to it are
+					   filtered per table */
 
 	struct known_table *known;
 	size_t nknown;
@@ -289,6 +317,8 @@ struct mysql_source {
 
 	/* streaming */
 	struct change *held_begin;	/* BEGIN of a txn with no rows yet */
+	struct ferry_pos txn_pos;	/* BEGIN position of the txn read */
+	bool txn_filtered;		/* it may predate some table's copy */
 	struct ferry_pos emitted;	/* position of the last COMMIT out */
 	int64_t last_commit_ms;
 	uint64_t events, ignored;
@@ -1072,6 +1102,29 @@ static int copy_query(struct mysql_source *s, struct snap_table *t,
 	return rc;
 }
 
+/*
+ * A table whose earlier copy was cut short: empty it on the target, in a
+ * transaction that also resets its progress (and records its new start
+ * position), before copying it again from the first key.
+ */
+static void queue_restart(struct mysql_source *s, struct snap_table *t)
+{
+	struct change *c;
+
+	push_out(s, change_new_txn(CHANGE_BEGIN, 0, &s->start, 0));
+	push_out(s, change_new_row(CHANGE_TRUNCATE, t->desc, false, false));
+	c = change_new_txn(CHANGE_COMMIT, 0, &s->start, 0);
+	c->mark = snapshot_mark_new_at(t->label, NULL, false, 0, &t->start);
+	push_out(s, c);
+	t->was_cut = false;
+	t->rows = 0;
+	json_strings_free(t->resume, t->nresume);
+	t->resume = NULL;
+	t->nresume = 0;
+	log_info("source", "emptying table=%s on the target: its last copy "
+		 "was cut short", t->label);
+}
+
 /* Fetch one chunk of the current table and queue it as a transaction. */
 static int copy_chunk(struct mysql_source *s, struct err *e)
 {
@@ -1087,6 +1140,14 @@ static int copy_chunk(struct mysql_source *s, struct err *e)
 	bool done;
 	int rc;
 
+	if (!t->copy) {
+		s->cur++;
+		return 0;
+	}
+	if (t->was_cut) {
+		queue_restart(s, t);
+		return 0;
+	}
 	if (t->rows == 0 && !t->resume)
 		log_info("source", "copying table=%s", t->label);
 	buf_init(&q, 0);
@@ -1159,7 +1220,8 @@ static int copy_chunk(struct mysql_source *s, struct err *e)
 					 t->nkey, &key, e);
 		free(l);
 	}
-	commit->mark = snapshot_mark_new(t->label, key, done, t->rows);
+	commit->mark = snapshot_mark_new_at(t->label, key, done, t->rows,
+					    &t->start);
 	push_out(s, commit);
 	if (key && got > 0) {
 		json_strings_free(t->resume, t->nresume);
@@ -1263,9 +1325,30 @@ static int start_streaming(struct mysql_source *s, struct err *e)
 }
 
 /*
+ * Did the transaction being read commit at or before the start position
+ * of the copy of the table `c` changes?  Then the copy has its effect.
+ * (Its BEGIN position is compared: see the top of this file.)
+ */
+static bool in_copy(const struct mysql_source *s, const struct change *c)
+{
+	const struct table_desc *d = c->table;
+
+	for (size_t i = 0; i < s->ntables; i++) {
+		const struct snap_table *t = &s->tables[i];
+
+		if (strcmp(t->name, d->name) == 0 &&
+		    strcmp(t->desc->schema, d->schema) == 0)
+			return t->start.kind == POS_MYSQL &&
+			       pos_cmp(&s->txn_pos, &t->start) <= 0;
+	}
+	return false;
+}
+
+/*
  * A change out of the decoder.  BEGIN is held back until the first row:
  * a transaction without migrated rows is dropped whole (its position
- * goes out later with the idle advance).
+ * goes out later with the idle advance), and so are the rows of a table
+ * whose copy already has them.
  */
 static void on_change(struct mysql_source *s, struct change *c)
 {
@@ -1273,6 +1356,9 @@ static void on_change(struct mysql_source *s, struct change *c)
 	case CHANGE_BEGIN:
 		change_free(s->held_begin);
 		s->held_begin = c;
+		s->txn_pos = *c->pos;
+		s->txn_filtered = s->filter_until.kind == POS_MYSQL &&
+				  pos_cmp(c->pos, &s->filter_until) <= 0;
 		return;
 	case CHANGE_COMMIT:
 		if (s->held_begin) {
@@ -1286,6 +1372,10 @@ static void on_change(struct mysql_source *s, struct change *c)
 		push_out(s, c);
 		return;
 	default:
+		if (s->txn_filtered && c->table && in_copy(s, c)) {
+			change_free(c);
+			return;
+		}
 		if (s->held_begin) {
 			push_out(s, s->held_begin);
 			s->held_begin = NULL;
@@ -1394,10 +1484,11 @@ static int mysql_source_next(struct source *base, struct change **out,
 	if (*out)
 		return 0;
 	if (s->phase == PHASE_SNAPSHOT) {
-		if (s->cur < s->ntables) {
+		while (s->cur < s->ntables) {
 			rc = copy_chunk(s, e);
 			*out = pop_out(s);
-			return rc;
+			if (rc || *out)
+				return rc;
 		}
 		rc = start_streaming(s, e);
 		if (rc)
@@ -1461,38 +1552,34 @@ static const struct source_ops mysql_source_ops = {
 	.close = mysql_source_close,
 };
 
-/* Keep the tables whose copy is not done; load their resume keys. */
-static int plan_snapshot(struct mysql_source *s, struct snap_table *all,
-			 size_t n, const struct checkpoint *cp, struct err *e)
+/*
+ * Decide, per table, from the target's checkpoint: done tables keep the
+ * start position of their copy; the others are copied in this run, those
+ * cut short after emptying their target table first.  Returns whether
+ * anything needs a copy.
+ */
+static bool plan_snapshot(struct mysql_source *s, struct snap_table *all,
+			  size_t n, const struct checkpoint *cp)
 {
-	int rc = 0;
-
-	s->tables = xcalloc(n ? n : 1, sizeof(*s->tables));
+	s->tables = all;
+	s->ntables = n;
+	s->ncopy = 0;
 	for (size_t i = 0; i < n; i++) {
+		struct snap_table *t = &s->tables[i];
 		const struct checkpoint_table *ct =
-			cp ? checkpoint_find(cp, all[i].label) : NULL;
-		struct snap_table *t;
+			cp ? checkpoint_find(cp, t->label) : NULL;
 
 		if (ct && ct->done) {
-			snap_table_release(&all[i]);
+			if (ct->start.kind == POS_MYSQL)
+				t->start = ct->start;
+			t->rows = ct->rows;
 			continue;
 		}
-		t = &s->tables[s->ntables++];
-		*t = all[i];
-		if (ct)
-			t->rows = ct->rows;
-		if (ct && ct->last_key && !rc) {
-			rc = json_strings_decode(ct->last_key, &t->resume,
-						 &t->nresume, e);
-			if (!rc && t->nresume != t->nkey)
-				rc = err_set(e, FERRY_ESTATE, "snapshot resume "
-					     "key %s of table %s does not "
-					     "match its primary key",
-					     ct->last_key, t->label);
-		}
+		t->copy = true;
+		t->was_cut = ct != NULL;
+		s->ncopy++;
 	}
-	free(all);
-	return rc;
+	return s->ncopy > 0;
 }
 
 /* The binlog a checkpoint resumes from must still be on the server. */
@@ -1526,7 +1613,8 @@ int mysql_source_open(const struct source_params *p, struct source **out,
 	struct mysql_source *s = xcalloc(1, sizeof(*s));
 	struct binlog_hooks hooks;
 	struct snap_table *all = NULL;
-	bool resume = p->cp && p->cp->exists;
+	bool resume = p->cp && p->cp->exists, need_copy;
+	struct ferry_pos copy_at = { .kind = POS_NONE };
 	char pos[POS_TEXT_MAX];
 	size_t nall = 0;
 	int rc;
@@ -1576,21 +1664,35 @@ int mysql_source_open(const struct source_params *p, struct source **out,
 		if (rc)
 			goto fail;
 	}
-	rc = plan_snapshot(s, all, nall, resume ? p->cp : NULL, e);
+	need_copy = plan_snapshot(s, all, nall, resume ? p->cp : NULL);
 	all = NULL;
 	nall = 0;
+	if (!resume) {
+		/* first start: stream from the snapshot's own position */
+		rc = begin_snapshot(s, &s->start, e);
+		copy_at = s->start;
+	} else if (need_copy) {
+		/* the stream resumes from the checkpoint; what is copied now
+		 * belongs to a new snapshot, taken later */
+		rc = begin_snapshot(s, &copy_at, e);
+	}
 	if (rc)
 		goto fail;
-	/* a first start takes P under the snapshot; a restart streams from
-	 * the checkpoint and copies what is left under a new snapshot */
-	if (!resume || s->ntables)
-		rc = begin_snapshot(s, resume ? NULL : &s->start, e);
-	if (rc)
-		goto fail;
-	if (s->ntables)
-		log_info("source", "snapshot tables=%zu at=%s%s", s->ntables,
-			 pos_format(&s->start, pos, sizeof(pos)),
-			 resume ? " (resuming under a new snapshot)" : "");
+	for (size_t i = 0; i < s->ntables; i++) {
+		struct snap_table *t = &s->tables[i];
+
+		if (t->copy)
+			t->start = copy_at;
+		if (t->start.kind == POS_MYSQL &&
+		    (s->filter_until.kind != POS_MYSQL ||
+		     pos_cmp(&t->start, &s->filter_until) > 0))
+			s->filter_until = t->start;
+	}
+	if (need_copy)
+		log_info("source", "snapshot tables=%zu at=%s%s", s->ncopy,
+			 pos_format(&copy_at, pos, sizeof(pos)),
+			 resume ? " (a new one: an earlier copy was cut "
+				  "short or tables were added)" : "");
 	*out = &s->base;
 	return 0;
 fail:

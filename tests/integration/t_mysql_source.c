@@ -1,7 +1,8 @@
 /*
  * t_mysql_source.c - the MySQL reader against the throwaway MariaDB of
- * tests/run.sh: snapshot chunks in key order with their marks, resume
- * after a checkpoint's last key, streaming inserts/updates/deletes with
+ * tests/run.sh: snapshot chunks in key order with their marks, a copy
+ * cut short emptied and taken again under a new snapshot (the stream
+ * skipping what that copy holds), streaming inserts/updates/deletes with
  * values and positions, idle position advance, rotation mid-stream,
  * resume by GTID, DDL and TRUNCATE, a table with one column of each type
  * that reads the same from the binlog as from the snapshot, the columns
@@ -231,7 +232,7 @@ TEST(mysql_snapshot_chunks_marks_and_resume)
 	struct env v;
 	struct source *s;
 	struct change *c;
-	struct ferry_pos p0, p;
+	struct ferry_pos p0, p1, p, snap;
 	struct err e;
 	int order[25];
 
@@ -314,47 +315,80 @@ TEST(mysql_snapshot_chunks_marks_and_resume)
 	CHECK(next_within(s, 300) == NULL);
 	source_close(s);
 
-	/* a restart with ms_snap half copied and ms_snap2 done: only ids
-	 * 11..25 come again, under a new snapshot, and P stays */
+	/* a restart with ms_snap half copied and ms_snap2 done since p1:
+	 * ms_snap is emptied on the target and copied again from its first
+	 * key under a new snapshot S; the stream resumes at the checkpoint
+	 * p0 and skips each table's changes committed up to its start */
+	my_do(m, "INSERT INTO ms_snap VALUES (26, 'late')");
+	my_do(m, "UPDATE ms_snap2 SET n = 40 WHERE a = 3");
+	master_pos(m, &p1);
+	my_do(m, "UPDATE ms_snap2 SET n = 41 WHERE a = 2");
 	v.cp.exists = true;
 	v.cp.pos = p0;
 	checkpoint_set_table(&v.cp, "ferrydb.ms_snap", "[\"10\"]", false, 10);
-	checkpoint_set_table(&v.cp, "ferrydb.ms_snap2", "[\"3\",\"c\"]", true,
-			     4);
-	my_do(m, "INSERT INTO ms_snap VALUES (26, 'late')");
+	checkpoint_set_table_at(&v.cp, "ferrydb.ms_snap2", "[\"3\",\"c\"]",
+				true, 4, &p1);
 	CHECK_OK(open_source(&v, 10, 60000, &s, &e), e);
 	c = expect(s, CHANGE_BEGIN);
 	CHECK(pos_cmp(c->pos, &p0) == 0);
 	change_free(c);
-	for (int id = 11; id <= 20; id++) {
-		char want[16];
+	c = expect(s, CHANGE_TRUNCATE);
+	CHECK_STR_EQ(c->table->name, "ms_snap");
+	change_free(c);
+	c = expect(s, CHANGE_COMMIT);
+	CHECK(pos_cmp(c->pos, &p0) == 0);
+	CHECK(c->mark != NULL);
+	CHECK_STR_EQ(c->mark->table, "ferrydb.ms_snap");
+	CHECK(c->mark->last_key == NULL);
+	CHECK_U64_EQ(c->mark->rows, 0);
+	CHECK(!c->mark->done);
+	/* the new snapshot's point: after everything written so far */
+	CHECK_INT_EQ(c->mark->start.kind, POS_MYSQL);
+	CHECK(pos_cmp(&c->mark->start, &p1) > 0);
+	snap = c->mark->start;
+	change_free(c);
+	for (int chunk = 0, id = 1; chunk < 3; chunk++) {
+		change_free(expect(s, CHANGE_BEGIN));
+		for (int k = 0; k < (chunk < 2 ? 10 : 6); k++, id++) {
+			char want[16];
 
-		c = expect(s, CHANGE_INSERT);
-		snprintf(want, sizeof(want), "%d", id);
-		expect_value(c, false, 0, want);
+			c = expect(s, CHANGE_INSERT);
+			snprintf(want, sizeof(want), "%d", id);
+			expect_value(c, false, 0, want);
+			change_free(c);
+		}
+		c = expect(s, CHANGE_COMMIT);
+		CHECK(pos_cmp(c->pos, &p0) == 0);
+		CHECK_STR_EQ(c->mark->last_key, chunk == 0 ? "[\"10\"]"
+					       : chunk == 1 ? "[\"20\"]"
+							    : "[\"26\"]");
+		CHECK_U64_EQ(c->mark->rows, chunk < 2 ? (chunk + 1) * 10 : 26);
+		CHECK(c->mark->done == (chunk == 2));
+		CHECK(pos_cmp(&c->mark->start, &snap) == 0);
 		change_free(c);
 	}
-	c = expect(s, CHANGE_COMMIT);
-	CHECK_STR_EQ(c->mark->last_key, "[\"20\"]");
-	CHECK_U64_EQ(c->mark->rows, 20);
-	CHECK(!c->mark->done);
+	/* the stream starts at p0: the late insert is in the new copy and
+	 * the first ms_snap2 update before its start, so only the second
+	 * update comes */
+	change_free(expect_begin(s));
+	c = expect(s, CHANGE_UPDATE);
+	CHECK(!c->snapshot);
+	CHECK_STR_EQ(c->table->name, "ms_snap2");
+	expect_value(c, false, 0, "2");
+	expect_value(c, false, 2, "41");
 	change_free(c);
-	change_free(expect(s, CHANGE_BEGIN));
-	for (int id = 21; id <= 26; id++)
-		change_free(expect(s, CHANGE_INSERT));
 	c = expect(s, CHANGE_COMMIT);
-	CHECK_STR_EQ(c->mark->last_key, "[\"26\"]");
-	CHECK(c->mark->done);
+	CHECK(pos_cmp(c->pos, &p1) > 0);
 	change_free(c);
-	/* the stream starts at P: the late insert comes again (idempotent
-	 * upsert on the target) */
-	change_free(expect(s, CHANGE_BEGIN));
+	/* and what comes after the new snapshot streams as usual */
+	my_do(m, "INSERT INTO ms_snap VALUES (27, 'after')");
+	change_free(expect_begin(s));
 	c = expect(s, CHANGE_INSERT);
 	CHECK(!c->snapshot);
-	expect_value(c, false, 0, "26");
+	expect_value(c, false, 0, "27");
 	change_free(c);
 	c = expect(s, CHANGE_COMMIT);
-	CHECK(pos_cmp(c->pos, &p0) > 0);
+	CHECK(pos_cmp(c->pos, &snap) > 0);
 	change_free(c);
 	source_close(s);
 	env_release(&v);
