@@ -25,6 +25,7 @@
 #include "ferry/pipeline.h"
 #include "ferry/signals.h"
 #include "ferry/sink.h"
+#include "ferry/snowflake.h"
 #include "ferry/source.h"
 #include "ferry/state.h"
 #include "ferry/transform.h"
@@ -43,9 +44,52 @@ struct runner {
 	struct sink *sink;
 	struct source *src;
 	struct state *state;
+	struct snowflake *sf;
+	struct state_txn *batch;	/* the batch's id-map writes, or NULL */
 	struct ferry_pos last_commit;	/* last COMMIT handed to the sink */
 	int64_t state_written_ms;
 };
+
+#define META_CODES_LAST_MS "codes.last_ms"
+
+/* The batch's state transaction, begun on first use (transform env). */
+static int batch_txn(void *ctx, struct state_txn **t, struct err *e)
+{
+	struct runner *r = ctx;
+	int rc;
+
+	if (!r->batch) {
+		rc = state_txn_begin(r->state, STATE_TXN_WRITE, &r->batch, e);
+		if (rc)
+			return rc;
+	}
+	*t = r->batch;
+	return 0;
+}
+
+/*
+ * Make the batch's id-map writes durable, with the code generator's
+ * high-water mark, before the target commits rows that use them: after a
+ * crash between the two the replay finds the same ids and codes (style
+ * §3.3, step 5).
+ */
+static int batch_commit(struct runner *r, struct err *e)
+{
+	int rc;
+
+	if (!r->batch)
+		return 0;
+	rc = state_meta_put_i64(r->batch, META_CODES_LAST_MS,
+				snowflake_last_ms(r->sf), e);
+	if (rc) {
+		state_txn_abort(r->batch);
+		r->batch = NULL;
+		return rc;
+	}
+	rc = state_txn_commit(r->batch, e);
+	r->batch = NULL;
+	return rc;
+}
 
 static int64_t mono_ms(void)
 {
@@ -92,7 +136,9 @@ static int sink_flush_cb(void *self, struct err *e)
 	struct err se;
 	int rc;
 
-	rc = sink_flush(r->sink, e);
+	rc = batch_commit(r, e);
+	if (!rc)
+		rc = sink_flush(r->sink, e);
 	if (rc || r->last_commit.kind == POS_NONE ||
 	    mono_ms() - r->state_written_ms < STATE_POSITION_MS)
 		return rc;
@@ -157,6 +203,28 @@ static int check_mapping(struct state *st, const struct mapping *m,
 	return state_txn_commit(t, e);
 }
 
+/*
+ * The code generator, under the machine id reserved for ferry, never
+ * below the last millisecond an earlier run recorded (so no code repeats
+ * across restarts, whatever the clock did).
+ */
+static int open_codes(const struct config *cfg, struct state *st,
+		      struct snowflake **sf, struct err *e)
+{
+	struct snowflake_options so = { cfg->code_machine_id, 0, NULL, NULL };
+	struct state_txn *t;
+	int rc;
+
+	rc = state_txn_begin(st, STATE_TXN_READ, &t, e);
+	if (rc)
+		return rc;
+	rc = state_meta_get_i64(t, META_CODES_LAST_MS, &so.floor_ms, e);
+	state_txn_abort(t);
+	if (rc && rc != FERRY_ENOTFOUND)
+		return rc;
+	return snowflake_new(&so, sf, e);
+}
+
 static void checkpoint_id(const struct config *cfg, char *out, size_t n)
 {
 	if (cfg->source.driver == CONFIG_DRIVER_POSTGRESQL)
@@ -185,6 +253,7 @@ static int run_once(const struct config *cfg, const struct mapping *map,
 				    sink_rollback_cb, r };
 	struct sink_params kp = { 0 };
 	struct source_params sp = { 0 };
+	struct transform_env env = { r, batch_txn, r->sf };
 	struct pipeline_result res;
 	struct checkpoint cp = { 0 };
 	char id[96], text[POS_TEXT_MAX];
@@ -213,10 +282,11 @@ static int run_once(const struct config *cfg, const struct mapping *map,
 	rc = source_open(&sp, &r->src, e);
 	if (rc)
 		goto out;
-	r->tf = transform_new(map, cfg->source.driver ==
-					   CONFIG_DRIVER_POSTGRESQL &&
-					   cfg->target.driver ==
-					   CONFIG_DRIVER_POSTGRESQL);
+	rc = transform_new(map, cfg->source.driver == CONFIG_DRIVER_POSTGRESQL
+			   && cfg->target.driver == CONFIG_DRIVER_POSTGRESQL,
+			   &env, &r->tf, e);
+	if (rc)
+		goto out;
 	memset(&r->last_commit, 0, sizeof(r->last_commit));
 	if (!*ready_sent) {
 		sd_notify(0, "READY=1\nSTATUS=migrating");
@@ -227,6 +297,12 @@ static int run_once(const struct config *cfg, const struct mapping *map,
 		 " flushes=%" PRIu64 " confirmed=%s", res.rows, res.txns,
 		 res.flushes, pos_format(&res.confirmed, text, sizeof(text)));
 out:
+	/* ids of rows the target did not commit: harmless either way, but
+	 * an aborted LMDB transaction is the honest end of an error */
+	if (r->batch) {
+		state_txn_abort(r->batch);
+		r->batch = NULL;
+	}
 	checkpoint_release(&cp);
 	source_close(r->src);
 	sink_close(r->sink);
@@ -301,6 +377,7 @@ int cmd_run(int argc, char **argv)
 	so.max_map_size = cfg.state_max_map_size;
 	if (state_open(cfg.state_dir, &so, &r.state, &e) ||
 	    check_mapping(r.state, &map, accept, &e) ||
+	    open_codes(&cfg, r.state, &r.sf, &e) ||
 	    read_passwords(&cfg, src_pw, dst_pw, sizeof(src_pw), &e))
 		goto fail_map;
 
@@ -336,6 +413,7 @@ fail_cfg:
 	log_error("run", "%s", e.msg);
 	memset(src_pw, 0, sizeof(src_pw));
 	memset(dst_pw, 0, sizeof(dst_pw));
+	snowflake_free(r.sf);
 	state_close(r.state);
 	config_release(&cfg);
 	return CLI_FAILED;
@@ -343,6 +421,7 @@ out:
 	memset(src_pw, 0, sizeof(src_pw));
 	memset(dst_pw, 0, sizeof(dst_pw));
 	mapping_release(&map);
+	snowflake_free(r.sf);
 	state_close(r.state);
 	config_release(&cfg);
 	return rc;

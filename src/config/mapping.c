@@ -15,11 +15,14 @@
 
 static const char *const top_keys[] = {
 	"version", "description", "source_version", "target_version",
-	"tables", NULL,
+	"tables", "options", NULL,
 };
 static const char *const rule_keys[] = {
 	"source", "target", "target_schema", "rename", "drop", "defaults",
-	"plugin", "comment", NULL,
+	"set", "copy", "values", "ids", "plugin", "skip", "comment", NULL,
+};
+static const char *const idref_keys[] = {
+	"from", "entity", "missing", NULL,
 };
 
 static int check_keys(const struct ydoc *doc, const struct ydoc_node *map,
@@ -110,6 +113,80 @@ static int load_pairs(const struct ydoc *doc, const struct ydoc_node *map,
 	return 0;
 }
 
+static int load_valmaps(const struct ydoc *doc, const struct ydoc_node *map,
+			struct mapping_rule *r, struct err *e)
+{
+	if (ydoc_kind(map) != YDOC_MAPPING)
+		return ydoc_error(doc, map, e, "\"values\" must be a mapping "
+				  "of column: {from: to}");
+	r->nvalmaps = ydoc_count(map);
+	r->valmaps = xcalloc(r->nvalmaps ? r->nvalmaps : 1,
+			     sizeof(*r->valmaps));
+	for (size_t i = 0; i < r->nvalmaps; i++) {
+		struct mapping_valmap *vm = &r->valmaps[i];
+
+		vm->column = xstrdup(ydoc_text(ydoc_key(map, i), NULL));
+		if (load_pairs(doc, ydoc_value(map, i), "values", true,
+			       &vm->pairs, &vm->npairs, e))
+			return FERRY_ECONFIG;
+	}
+	return 0;
+}
+
+static int load_idrefs(const struct ydoc *doc, const struct ydoc_node *map,
+		       struct mapping_rule *r, struct err *e)
+{
+	if (ydoc_kind(map) != YDOC_MAPPING)
+		return ydoc_error(doc, map, e, "\"ids\" must be a mapping of "
+				  "column: entity");
+	r->nids = ydoc_count(map);
+	r->ids = xcalloc(r->nids ? r->nids : 1, sizeof(*r->ids));
+	for (size_t i = 0; i < r->nids; i++) {
+		const struct ydoc_node *v = ydoc_value(map, i), *x;
+		struct mapping_idref *ir = &r->ids[i];
+		int rc;
+
+		ir->column = xstrdup(ydoc_text(ydoc_key(map, i), NULL));
+		ir->mint = true;
+		if (ydoc_kind(v) == YDOC_SCALAR) {
+			if (want_scalar(doc, v, "ids", e))
+				return FERRY_ECONFIG;
+			ir->entity = xstrdup(ydoc_text(v, NULL));
+			ir->from = xstrdup(ir->column);
+			continue;
+		}
+		if (ydoc_kind(v) != YDOC_MAPPING)
+			return ydoc_error(doc, v, e, "\"ids.%s\" must be an "
+					  "entity name or a mapping with "
+					  "\"entity\"", ir->column);
+		rc = check_keys(doc, v, idref_keys, "an id reference", e);
+		if (rc)
+			return rc;
+		x = ydoc_get(v, "entity");
+		if (!x || want_scalar(doc, x, "entity", e))
+			return x ? FERRY_ECONFIG
+				 : ydoc_error(doc, v, e, "\"ids.%s\" is "
+					      "missing \"entity\"",
+					      ir->column);
+		ir->entity = xstrdup(ydoc_text(x, NULL));
+		x = ydoc_get(v, "from");
+		if (x && want_scalar(doc, x, "from", e))
+			return FERRY_ECONFIG;
+		ir->from = xstrdup(x ? ydoc_text(x, NULL) : ir->column);
+		x = ydoc_get(v, "missing");
+		if (x) {
+			const char *t = ydoc_text(x, NULL);
+
+			if (!t || (strcmp(t, "mint") && strcmp(t, "keep")))
+				return ydoc_error(doc, x, e, "\"missing\" "
+						  "must be \"mint\" or "
+						  "\"keep\"");
+			ir->mint = strcmp(t, "mint") == 0;
+		}
+	}
+	return 0;
+}
+
 static int load_rule(const struct ydoc *doc, const struct ydoc_node *n,
 		     struct mapping_rule *r, struct err *e)
 {
@@ -130,6 +207,19 @@ static int load_rule(const struct ydoc *doc, const struct ydoc_node *n,
 			&r->source_table, e);
 	if (rc)
 		return rc;
+	if ((v = ydoc_get(n, "skip"))) {
+		/* accounted for, not migrated: the reason is the point */
+		if (want_scalar(doc, v, "skip", e))
+			return FERRY_ECONFIG;
+		if (ydoc_count(n) > 2 + (ydoc_get(n, "comment") != NULL))
+			return ydoc_error(doc, v, e, "a rule with \"skip\" "
+					  "takes only \"source\" and "
+					  "\"comment\"");
+		r->skip = xstrdup(ydoc_text(v, NULL));
+		r->target_schema = xstrdup("");
+		r->target_table = xstrdup("");
+		return 0;
+	}
 	if (!(v = ydoc_get(n, "target")))
 		return ydoc_error(doc, n, e, "table rule is missing required "
 				  "key \"target\"");
@@ -138,7 +228,7 @@ static int load_rule(const struct ydoc *doc, const struct ydoc_node *n,
 	if (rc)
 		return rc;
 	if (strcmp(r->target_table, "*") == 0 &&
-	    strcmp(r->source_table, "*") != 0)
+	    !mapping_rule_is_wildcard(r))
 		return ydoc_error(doc, v, e, "target \"*\" needs a wildcard "
 				  "source");
 	if ((v = ydoc_get(n, "target_schema"))) {
@@ -169,6 +259,16 @@ static int load_rule(const struct ydoc *doc, const struct ydoc_node *n,
 			r->drops[i] = xstrdup(ydoc_text(it, NULL));
 		}
 	}
+	if ((v = ydoc_get(n, "set")) &&
+	    load_pairs(doc, v, "set", true, &r->sets, &r->nsets, e))
+		return FERRY_ECONFIG;
+	if ((v = ydoc_get(n, "copy")) &&
+	    load_pairs(doc, v, "copy", false, &r->copies, &r->ncopies, e))
+		return FERRY_ECONFIG;
+	if ((v = ydoc_get(n, "values")) && load_valmaps(doc, v, r, e))
+		return FERRY_ECONFIG;
+	if ((v = ydoc_get(n, "ids")) && load_idrefs(doc, v, r, e))
+		return FERRY_ECONFIG;
 	if ((v = ydoc_get(n, "plugin"))) {
 		if (want_scalar(doc, v, "plugin", e))
 			return FERRY_ECONFIG;
@@ -198,6 +298,20 @@ static int load_doc(const struct ydoc *doc, struct mapping *m, struct err *e)
 				  "\"%s\" (this ferry reads version 1)",
 				  ydoc_text(v, NULL) ? ydoc_text(v, NULL)
 						     : "?");
+	if ((v = ydoc_get(root, "options")) &&
+	    load_pairs(doc, v, "options", false, &m->options, &m->noptions,
+		       e))
+		return FERRY_ECONFIG;
+	if ((v = ydoc_get(root, "source_version"))) {
+		if (want_scalar(doc, v, "source_version", e))
+			return FERRY_ECONFIG;
+		m->source_version = xstrdup(ydoc_text(v, NULL));
+	}
+	if ((v = ydoc_get(root, "target_version"))) {
+		if (want_scalar(doc, v, "target_version", e))
+			return FERRY_ECONFIG;
+		m->target_version = xstrdup(ydoc_text(v, NULL));
+	}
 	v = ydoc_get(root, "tables");
 	if (!v)
 		return ydoc_error(doc, root, e, "missing required key "
@@ -300,15 +414,44 @@ void mapping_release(struct mapping *m)
 			free(r->drops[j]);
 		free(r->drops);
 		free(r->plugin);
+		free(r->skip);
+		free_pairs(r->sets, r->nsets);
+		free_pairs(r->copies, r->ncopies);
+		for (size_t j = 0; j < r->nvalmaps; j++) {
+			free(r->valmaps[j].column);
+			free_pairs(r->valmaps[j].pairs, r->valmaps[j].npairs);
+		}
+		free(r->valmaps);
+		for (size_t j = 0; j < r->nids; j++) {
+			free(r->ids[j].column);
+			free(r->ids[j].from);
+			free(r->ids[j].entity);
+		}
+		free(r->ids);
 	}
 	free(m->rules);
+	free_pairs(m->options, m->noptions);
+	free(m->source_version);
+	free(m->target_version);
 	free(m->path);
 	memset(m, 0, sizeof(*m));
 }
 
 bool mapping_rule_is_wildcard(const struct mapping_rule *r)
 {
-	return strcmp(r->source_table, "*") == 0;
+	size_t n = strlen(r->source_table);
+
+	return n && r->source_table[n - 1] == '*';
+}
+
+/* "*" matches every name, "qrtz_*" every name starting "qrtz_". */
+static bool table_matches(const char *pattern, const char *table)
+{
+	size_t n = strlen(pattern);
+
+	if (n && pattern[n - 1] == '*')
+		return strncmp(pattern, table, n - 1) == 0;
+	return strcmp(pattern, table) == 0;
 }
 
 /* An unqualified rule name matches any schema: the reader resolves the
@@ -330,12 +473,14 @@ const struct mapping_rule *mapping_find(const struct mapping *m,
 		    schema_matches(r->source_schema, schema))
 			return r;
 	}
-	if (!wildcard_ok)
-		return NULL;
 	for (size_t i = 0; i < m->nrules; i++) {
 		const struct mapping_rule *r = &m->rules[i];
 
+		/* a wildcard maps only tables with a key; it skips any */
+		if (!wildcard_ok && !r->skip)
+			continue;
 		if (mapping_rule_is_wildcard(r) &&
+		    table_matches(r->source_table, table) &&
 		    schema_matches(r->source_schema, schema))
 			return r;
 	}
@@ -352,4 +497,19 @@ const char *mapping_target_column(const struct mapping_rule *r,
 		if (strcmp(r->renames[i].from, col) == 0)
 			return r->renames[i].to;
 	return col;
+}
+
+const char *mapping_option(const struct mapping *m, const char *name,
+			   const char *dflt)
+{
+	for (size_t i = 0; i < m->noptions; i++)
+		if (strcmp(m->options[i].from, name) == 0)
+			return m->options[i].to;
+	return dflt;
+}
+
+size_t mapping_rule_index(const struct mapping *m,
+			  const struct mapping_rule *r)
+{
+	return (size_t)(r - m->rules);
 }

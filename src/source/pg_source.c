@@ -65,6 +65,7 @@ struct snap_table {
 	bool was_cut;			/* an earlier copy was cut short:
 					   empty the target table first */
 	uint64_t start;			/* the copy's snapshot point */
+	size_t order;			/* index of its mapping rule */
 };
 
 enum phase {
@@ -246,6 +247,15 @@ static int describe_table(struct pg_source *s, struct snap_table *t,
 	return rc;
 }
 
+static int by_rule_order(const void *a, const void *b)
+{
+	const struct snap_table *x = a, *y = b;
+
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
 /*
  * Find the tables the mapping selects: exact rules name tables (keyless
  * ones are an error), wildcards take every table with a primary key.
@@ -281,7 +291,7 @@ static int select_tables(struct pg_source *s, struct snap_table **out,
 		size_t len;
 
 		rule = mapping_find(s->mapping, schema, name, has_pk);
-		if (!rule)
+		if (!rule || rule->skip)
 			continue;
 		t = xrealloc(t, (n + 1) * sizeof(*t));
 		st = &t[n++];
@@ -291,6 +301,7 @@ static int select_tables(struct pg_source *s, struct snap_table **out,
 		len = strlen(schema) + strlen(name) + 2;
 		st->label = xmalloc(len);
 		snprintf(st->label, len, "%s.%s", schema, name);
+		st->order = mapping_rule_index(s->mapping, rule);
 		if (!has_pk)
 			rc = err_set(e, FERRY_ECONFIG, "source table %s (mapping"
 				     " line %d) has no primary key: ferry "
@@ -302,6 +313,10 @@ static int select_tables(struct pg_source *s, struct snap_table **out,
 		rc = err_set(e, FERRY_ECONFIG, "the mapping \"%s\" selects no "
 			     "table of source database \"%s\"",
 			     s->mapping->path, s->db->database);
+	/* copy in the mapping's order: a mapping lists first what later
+	 * tables refer to (tenants before users before workflows) */
+	if (n > 1)
+		qsort(t, n, sizeof(*t), by_rule_order);
 	*out = t;
 	*nout = n;
 	return rc;
