@@ -263,6 +263,7 @@ struct snap_table {
 					   empty the target table first */
 	struct ferry_pos start;		/* the copy's snapshot point
 					   (POS_NONE: unknown) */
+	size_t order;			/* index of its mapping rule */
 };
 
 /* what we know of a table of the source database (want hook) */
@@ -653,10 +654,20 @@ static bool learn_table(struct mysql_source *s, const char *table)
 	return pk;
 }
 
+static int by_rule_order(const void *a, const void *b)
+{
+	const struct snap_table *x = a, *y = b;
+
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
 /* binlog hook: is schema.table migrated? */
 static bool want_table(void *arg, const char *schema, const char *table)
 {
 	struct mysql_source *s = arg;
+	const struct mapping_rule *rule;
 	const struct known_table *k;
 
 	if (strcmp(schema, s->db->database) != 0)
@@ -664,8 +675,9 @@ static bool want_table(void *arg, const char *schema, const char *table)
 	if (!table)
 		return true;
 	k = find_known(s, table);
-	return mapping_find(s->mapping, schema, table,
-			    k ? k->has_pk : learn_table(s, table)) != NULL;
+	rule = mapping_find(s->mapping, schema, table,
+			    k ? k->has_pk : learn_table(s, table));
+	return rule && !rule->skip;
 }
 
 /* binlog hook: the columns of a table whose TABLE_MAP lacks metadata */
@@ -896,7 +908,7 @@ static int select_tables(struct mysql_source *s, struct snap_table **out,
 			continue;
 		rule = mapping_find(s->mapping, s->db->database, k->name,
 				    k->has_pk);
-		if (!rule)
+		if (!rule || rule->skip)
 			continue;
 		t = xrealloc(t, (n + 1) * sizeof(*t));
 		st = &t[n++];
@@ -905,6 +917,7 @@ static int select_tables(struct mysql_source *s, struct snap_table **out,
 		len = strlen(s->db->database) + strlen(k->name) + 2;
 		st->label = xmalloc(len);
 		snprintf(st->label, len, "%s.%s", s->db->database, k->name);
+		st->order = mapping_rule_index(s->mapping, rule);
 		if (!k->has_pk)
 			rc = err_set(e, FERRY_ECONFIG, "source table %s (mapping"
 				     " line %d) has no primary key: ferry "
@@ -915,6 +928,10 @@ static int select_tables(struct mysql_source *s, struct snap_table **out,
 		rc = err_set(e, FERRY_ECONFIG, "the mapping \"%s\" selects no "
 			     "table of source database \"%s\"",
 			     s->mapping->path, s->db->database);
+	/* copy in the mapping's order: a mapping lists first what later
+	 * tables refer to (tenants before users before workflows) */
+	if (n > 1)
+		qsort(t, n, sizeof(*t), by_rule_order);
 	*out = t;
 	*nout = n;
 	return rc;
