@@ -15,6 +15,8 @@ PKGS=(
 	# (iproute2), runuser/setsid (util-linux), timeout (coreutils), perl
 	clang libclang-rt-14-dev valgrind cppcheck procps iproute2
 	util-linux coreutils perl-base
+	# the DolphinScheduler fixture checks (tests/integration/ds_fixtures.py)
+	python3
 )
 
 declare -A have=()
