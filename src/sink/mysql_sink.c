@@ -38,7 +38,9 @@
  * database is the connection's; a change's schema name is ignored.
  */
 #include <errmsg.h>
+#include <float.h>
 #include <inttypes.h>
+#include <math.h>
 #include <mysql.h>
 #include <mysqld_error.h>
 #include <stdarg.h>
@@ -79,6 +81,7 @@ struct my_target {
 	struct buf qname;	/* `name` */
 	uint32_t ncols;
 	char **cols;
+	bool *is_float;		/* column is FLOAT (single precision) */
 	int *pk;		/* target column indexes of the key, in order */
 	size_t npk;
 };
@@ -89,6 +92,7 @@ struct plan {
 	struct my_target *tt;
 	int *keycols;			/* key part j -> change col */
 	bool *is_key;			/* change col -> part of the key */
+	bool *to_float;			/* change col -> a FLOAT column */
 	struct buf ins_head;		/* INSERT INTO `t` (`a`,...) VALUES */
 	struct buf ins_tail;		/*  ON DUPLICATE KEY UPDATE ... */
 	struct buf del_head;		/* DELETE FROM `t` WHERE ... IN ( */
@@ -333,8 +337,10 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
  * a UTC "YYYY-MM-DD HH:MM:SS[.f]" in `out` (at least 32 bytes).  The
  * session's time_zone is +00:00, so the literal means that instant in a
  * TIMESTAMP column and UTC wall time in a DATETIME one.  A zero date
- * (MySQL sources) passes through when the offset is zero.  false: not a
- * value MySQL can hold (infinity, BC, year past 9999, bad text).
+ * (MySQL sources) passes through when the offset is zero or absent (the
+ * binlog reader prints a zero TIMESTAMP without one: it is no instant).
+ * false: not a value MySQL can hold (infinity, BC, year past 9999, bad
+ * text).
  */
 static bool timestamptz_to_utc(const char *v, size_t len, char *out,
 			       size_t outsz)
@@ -344,16 +350,21 @@ static bool timestamptz_to_utc(const char *v, size_t len, char *out,
 	int64_t year, t, days, secs;
 	int sign;
 
-	if (len < 20 || !is_date(v, 10) || (v[10] != ' ' && v[10] != 'T'))
+	if (len < 19 || !is_date(v, 10) || (v[10] != ' ' && v[10] != 'T'))
 		return false;
 	/* the clock runs to the offset sign or Z */
 	for (i = 11; i < len && v[i] != '+' && v[i] != '-' && v[i] != 'Z';
 	     i++)
 		;
 	clock_len = i - 11;
-	if (i == len || !is_clock(v + 11, clock_len))
+	if (!is_clock(v + 11, clock_len))
 		return false;
-	if (v[i] == 'Z') {
+	if (i == len) {
+		/* no offset: only a zero date, below */
+		if (num(v + 5, 2) != 0 && num(v + 8, 2) != 0)
+			return false;
+		sign = 0;
+	} else if (v[i] == 'Z') {
 		if (i + 1 != len)
 			return false;
 		sign = 0;
@@ -447,6 +458,29 @@ static void describe_key(const struct plan *p, const struct change *c,
 	}
 }
 
+/* FLT_MAX exactly: as a double it is in FLOAT's range. */
+#define FLT_MAX_TEXT "3.4028234663852886e+38"
+
+/*
+ * Does `v` name a number beyond FLT_MAX that a FLOAT holds as FLT_MAX?
+ * The shortest text of FLT_MAX, "3.4028235e+38" (PostgreSQL's and the
+ * binlog decoder's), reads back as FLT_MAX when parsed as a float, but
+ * MySQL parses it as a double and refuses it for a FLOAT column as out
+ * of range; it rounds to FLT_MAX within half a unit of the last place.
+ */
+static bool float_max_text(const char *v, size_t len)
+{
+	char num[64];
+	double d;
+
+	if (len >= sizeof(num))
+		return false;
+	memcpy(num, v, len);
+	num[len] = '\0';
+	d = fabs(strtod(num, NULL));
+	return d > FLT_MAX && d < (double)FLT_MAX + ldexp(1.0, 103);
+}
+
 /*
  * Write column `i` of an image as an SQL literal.  Returns 0,
  * FERRY_EFULL, or FERRY_EDATA (with a message naming table, key, column
@@ -479,6 +513,11 @@ static int put_value(struct my_sink *k, struct buf *out,
 	case DATUM_T_NUMERIC:
 		/* checked, so written bare: MySQL reads an exact decimal
 		 * literal as DECIMAL, without a detour through double */
+		if (is_number(v, len) && p->to_float[i] &&
+		    float_max_text(v, len))
+			return buf_puts(out, v[0] == '-' ? "-" FLT_MAX_TEXT
+						      : FLT_MAX_TEXT)
+				       ? FERRY_EFULL : 0;
 		if (is_number(v, len))
 			return buf_append(out, v, len) ? FERRY_EFULL : 0;
 		why = strcasestr(v, "inf") || strcasestr(v, "nan")
@@ -535,6 +574,7 @@ static void target_free(struct my_target *t)
 	for (uint32_t i = 0; i < t->ncols; i++)
 		free(t->cols[i]);
 	free(t->cols);
+	free(t->is_float);
 	free(t->pk);
 	free(t->name);
 	buf_release(&t->qname);
@@ -570,7 +610,7 @@ static int target_load(struct my_sink *k, const char *name,
 	if (put_ident(&t->qname, name) ||
 	    buf_puts(&k->one,
 		     "SELECT c.COLUMN_NAME, c.TABLE_NAME,"
-		     " COALESCE(s.SEQ_IN_INDEX, 0)"
+		     " COALESCE(s.SEQ_IN_INDEX, 0), c.DATA_TYPE = 'float'"
 		     " FROM information_schema.COLUMNS c"
 		     " LEFT JOIN information_schema.STATISTICS s"
 		     " ON s.TABLE_SCHEMA = c.TABLE_SCHEMA"
@@ -589,6 +629,7 @@ static int target_load(struct my_sink *k, const char *name,
 		goto out;
 	n = (size_t)mysql_num_rows(r);
 	t->cols = xcalloc(n + 1, sizeof(*t->cols));
+	t->is_float = xcalloc(n + 1, sizeof(*t->is_float));
 	t->pk = xcalloc(n + 1, sizeof(*t->pk));
 	/* the exact name first; else (lower_case_table_names) the one
 	 * table that matches case-insensitively */
@@ -612,6 +653,7 @@ static int target_load(struct my_sink *k, const char *name,
 				if ((size_t)pos > t->npk)
 					t->npk = (size_t)pos;
 			}
+			t->is_float[t->ncols] = row[3] && row[3][0] == '1';
 			t->cols[t->ncols++] = xstrdup(row[0]);
 		}
 		if (found) {
@@ -687,6 +729,7 @@ static void plan_free(struct plan *p)
 	table_desc_unref(p->desc);
 	free(p->keycols);
 	free(p->is_key);
+	free(p->to_float);
 	buf_release(&p->ins_head);
 	buf_release(&p->ins_tail);
 	buf_release(&p->del_head);
@@ -774,17 +817,21 @@ static int plan_for(struct my_sink *k, struct table_desc *d,
 	p->tt = tt;
 	p->keycols = xcalloc(tt->npk + 1, sizeof(*p->keycols));
 	p->is_key = xcalloc(d->ncols + 1, sizeof(*p->is_key));
+	p->to_float = xcalloc(d->ncols + 1, sizeof(*p->to_float));
 	buf_init(&p->ins_head, 0);
 	buf_init(&p->ins_tail, 0);
 	buf_init(&p->del_head, 0);
 	for (uint32_t i = 0; i < d->ncols; i++) {
-		if (target_col(tt, d->cols[i].name) < 0) {
+		int col = target_col(tt, d->cols[i].name);
+
+		if (col < 0) {
 			rc = err_set(e, FERRY_ECONFIG,
 				     "column \"%s\" does not exist in target "
 				     "table %s", d->cols[i].name,
 				     tt->qname.data);
 			goto fail;
 		}
+		p->to_float[i] = tt->is_float[col];
 	}
 	for (size_t j = 0; j < tt->npk; j++) {
 		p->keycols[j] = desc_col(d, tt->cols[tt->pk[j]]);
