@@ -941,10 +941,12 @@ static int select_tables(struct mysql_source *s, struct snap_table **out,
 
 /*
  * Open the snapshot transaction; when `pos` is given, also learn the
- * binlog position it belongs to.
+ * binlog position it belongs to, with its GTID state if `gtid` (MariaDB
+ * finds that by reading the binlog file up to the position, which takes
+ * a while in a big file: only a stream start needs it).
  */
 static int begin_snapshot(struct mysql_source *s, struct ferry_pos *pos,
-			  struct err *e)
+			  bool gtid, struct err *e)
 {
 	MYSQL_RES *r;
 	MYSQL_ROW row;
@@ -1000,7 +1002,7 @@ static int begin_snapshot(struct mysql_source *s, struct ferry_pos *pos,
 	pos->kind = POS_MYSQL;
 	snprintf(pos->file, sizeof(pos->file), "%s", file);
 	pos->offset = offset;
-	if (s->mariadb) {
+	if (s->mariadb && gtid) {
 		struct buf q;
 
 		buf_init(&q, 0);
@@ -1686,12 +1688,12 @@ int mysql_source_open(const struct source_params *p, struct source **out,
 	nall = 0;
 	if (!resume) {
 		/* first start: stream from the snapshot's own position */
-		rc = begin_snapshot(s, &s->start, e);
+		rc = begin_snapshot(s, &s->start, true, e);
 		copy_at = s->start;
 	} else if (need_copy) {
 		/* the stream resumes from the checkpoint; what is copied now
 		 * belongs to a new snapshot, taken later */
-		rc = begin_snapshot(s, &copy_at, e);
+		rc = begin_snapshot(s, &copy_at, false, e);
 	}
 	if (rc)
 		goto fail;
