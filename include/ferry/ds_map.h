@@ -108,4 +108,8 @@ int ds_row_id(struct state_txn *t, const char *table, const void *key,
 	      size_t keylen, int64_t *id, bool *fresh, struct err *e)
 	FERRY_MUSTCHECK;
 
+/* The largest id ds_row_id() has given in any table (0 if none). */
+int ds_max_row_id(struct state_txn *t, int64_t *out, struct err *e)
+	FERRY_MUSTCHECK;
+
 #endif

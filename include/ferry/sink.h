@@ -57,6 +57,9 @@ struct sink_ops {
 	int (*flush)(struct sink *k, struct err *e);
 	void (*rollback)(struct sink *k);
 	void (*stats)(struct sink *k, struct sink_stats *out);
+	/* Move every id sequence (AUTO_INCREMENT) of the target's tables to
+	 * at least `floor`, never back. */
+	int (*reserve_ids)(struct sink *k, int64_t floor, struct err *e);
 	void (*close)(struct sink *k);
 };
 
@@ -91,6 +94,17 @@ static inline int sink_flush(struct sink *k, struct err *e)
 static inline void sink_rollback(struct sink *k)
 {
 	k->ops->rollback(k);
+}
+
+/*
+ * Ids ferry writes come from the source (kept, spec §1.1) or from its own
+ * counters; rows the new version creates get theirs from the target's
+ * sequences.  Starting those past `floor` keeps the two apart.
+ */
+static inline int sink_reserve_ids(struct sink *k, int64_t floor,
+				   struct err *e)
+{
+	return k->ops->reserve_ids ? k->ops->reserve_ids(k, floor, e) : 0;
 }
 
 static inline void sink_close(struct sink *k)

@@ -75,6 +75,9 @@ struct source_ops {
 /* Every backend's struct starts with this. */
 struct source {
 	const struct source_ops *ops;
+	/* the largest integer "id" of the selected tables at open (0 if
+	 * none): target id sequences must start past it */
+	int64_t max_id;
 };
 
 /* Connect, prepare (PostgreSQL: publication, slot) and plan the snapshot.

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ferry/ds_map.h"
 #include "ferry/log.h"
 #include "ferry/mapping.h"
 #include "ferry/pipeline.h"
@@ -48,6 +49,11 @@ struct runner {
 	struct state_txn *batch;	/* the batch's id-map writes, or NULL */
 	struct ferry_pos last_commit;	/* last COMMIT handed to the sink */
 	int64_t state_written_ms;
+	int64_t id_floor;		/* target sequences start here */
+	int64_t id_warn;		/* warn when ferry writes ids past it */
+	const struct table_desc *id_desc; /* last table looked at ... */
+	int id_col;			/* ... and its "id" column, or -1 */
+	bool id_warned;
 };
 
 #define META_CODES_LAST_MS "codes.last_ms"
@@ -113,12 +119,43 @@ static int src_feedback(void *self, const struct ferry_pos *confirmed,
 	return source_feedback(((struct runner *)self)->src, confirmed, e);
 }
 
+/*
+ * Ids ferry writes must stay under the floor the target's sequences start
+ * from; say so, loudly, once, when a written id comes within a tenth of
+ * the headroom of it (raise the headroom and restart: the sequences move).
+ */
+static void check_id(struct runner *r, const struct change *c)
+{
+	const char *v;
+	long long id;
+
+	if (r->id_warned || !r->id_floor || !c->newv)
+		return;
+	if (c->table != r->id_desc) {
+		r->id_desc = c->table;
+		r->id_col = table_desc_find(c->table, "id");
+	}
+	if (r->id_col < 0 ||
+	    change_new(c, (uint32_t)r->id_col, &v, NULL) != DATUM_VALUE)
+		return;
+	id = strtoll(v, NULL, 10);
+	if (id < r->id_warn)
+		return;
+	r->id_warned = true;
+	log_warn("run", "ids written to the target approach the start of its "
+		 "sequences table=%s id=%lld sequences_start=%lld: raise "
+		 "options.id_headroom in the mapping and restart ferry",
+		 c->table->name, id, (long long)r->id_floor);
+}
+
 static int emit_to_sink(void *ctx, struct change *c, struct err *e)
 {
 	struct runner *r = ctx;
 
 	if (c->kind == CHANGE_COMMIT && c->pos && c->pos->kind != POS_NONE)
 		r->last_commit = *c->pos;
+	if (c->table)
+		check_id(r, c);
 	return sink_apply(r->sink, c, e);
 }
 
@@ -234,6 +271,36 @@ static void checkpoint_id(const struct config *cfg, char *out, size_t n)
 }
 
 /*
+ * Move the target's id sequences past every id ferry will write: the
+ * source's largest, or ferry's own counters' (rows 1.3 lacks), plus the
+ * mapping's id_headroom for what arrives while migrating.
+ */
+static int reserve_ids(struct runner *r, const struct mapping *map,
+		       struct err *e)
+{
+	const char *h = mapping_option(map, "id_headroom", "10000000");
+	int64_t headroom = strtoll(h, NULL, 10), counters = 0, top;
+	struct state_txn *t;
+	int rc;
+
+	if (headroom <= 0)
+		return 0;	/* the operator manages the sequences */
+	rc = state_txn_begin(r->state, STATE_TXN_READ, &t, e);
+	if (rc)
+		return rc;
+	rc = ds_max_row_id(t, &counters, e);
+	state_txn_abort(t);
+	if (rc)
+		return rc;
+	top = r->src->max_id > counters ? r->src->max_id : counters;
+	r->id_floor = top + headroom;
+	r->id_warn = r->id_floor - headroom / 10;
+	r->id_warned = false;
+	r->id_desc = NULL;
+	return sink_reserve_ids(r->sink, r->id_floor, e);
+}
+
+/*
  * One life of the pipeline: open the sink, read its checkpoint, open the
  * source from there, run until stopped or failed.
  */
@@ -280,6 +347,8 @@ static int run_once(const struct config *cfg, const struct mapping *map,
 	sp.snapshot_chunk_rows = cfg->batch_max_rows;
 	sp.application_name = "ferry";
 	rc = source_open(&sp, &r->src, e);
+	if (!rc)
+		rc = reserve_ids(r, map, e);
 	if (rc)
 		goto out;
 	rc = transform_new(map, cfg->source.driver == CONFIG_DRIVER_POSTGRESQL

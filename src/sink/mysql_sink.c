@@ -1648,6 +1648,50 @@ static void my_sink_close(struct sink *base)
 	free(k);
 }
 
+/*
+ * Every AUTO_INCREMENT of the connection's database moved to at least
+ * `floor` (spec §1.1: rows the new version creates must not take ids
+ * ferry writes).  ALTER TABLE commits implicitly: this runs at start,
+ * before any batch.  MySQL never lowers an AUTO_INCREMENT below a used
+ * id, and we only ever raise it.
+ */
+static int my_sink_reserve_ids(struct sink *base, int64_t floor,
+			       struct err *e)
+{
+	struct my_sink *k = (struct my_sink *)base;
+	char sql[512];
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	int n, rc, moved = 0;
+
+	n = snprintf(sql, sizeof(sql),
+		     "SELECT TABLE_NAME FROM information_schema.TABLES "
+		     "WHERE TABLE_SCHEMA = DATABASE() AND AUTO_INCREMENT IS "
+		     "NOT NULL AND AUTO_INCREMENT < %" PRId64, floor);
+	rc = query_rows(k, sql, (size_t)n, &res,
+			"could not read the target's AUTO_INCREMENTs", e);
+	if (rc)
+		return rc;
+	while (!rc && (row = mysql_fetch_row(res))) {
+		char q[400];
+		int m;
+
+		if (strchr(row[0], '`'))
+			continue;	/* no such names in a schema we write */
+		m = snprintf(q, sizeof(q), "ALTER TABLE `%s` AUTO_INCREMENT = %"
+			     PRId64, row[0], floor);
+		if (mysql_real_query(k->conn, q, (unsigned long)m))
+			rc = my_error(k->conn, "could not move an "
+				      "AUTO_INCREMENT", e);
+		moved++;
+	}
+	mysql_free_result(res);
+	if (!rc)
+		log_info("sink", "id sequences start at %" PRId64 " or later "
+			 "tables=%d", floor, moved);
+	return rc;
+}
+
 static const struct sink_ops my_sink_ops = {
 	.name = "mysql",
 	.load_checkpoint = my_sink_load_checkpoint,
@@ -1655,6 +1699,7 @@ static const struct sink_ops my_sink_ops = {
 	.flush = my_sink_flush,
 	.rollback = my_sink_rollback,
 	.stats = my_sink_stats,
+	.reserve_ids = my_sink_reserve_ids,
 	.close = my_sink_close,
 };
 

@@ -1216,6 +1216,43 @@ static void pg_sink_close(struct sink *base)
 	free(k);
 }
 
+/*
+ * Every sequence owned by a column of a table in the target's default
+ * schemas: the ones its applications will draw ids from.  setval only
+ * moves forward (greatest), so a run after a cutover cannot move a
+ * sequence back under ids the new version already handed out.
+ */
+static int pg_sink_reserve_ids(struct sink *base, int64_t floor,
+			       struct err *e)
+{
+	static const char sql[] =
+		"SELECT count(setval(s.oid, greatest(s_last.v, $1::bigint)))"
+		"  FROM pg_class s"
+		"  JOIN pg_namespace n ON n.oid = s.relnamespace"
+		"  CROSS JOIN LATERAL (SELECT coalesce(last_value, 0) AS v"
+		"                        FROM pg_sequences ps"
+		"                       WHERE ps.schemaname = n.nspname"
+		"                         AND ps.sequencename = s.relname) s_last"
+		" WHERE s.relkind = 'S'"
+		"   AND n.nspname = ANY (current_schemas(false))";
+	struct pg_sink *k = (struct pg_sink *)base;
+	char text[32];
+	const char *param = text;
+	PGresult *r;
+	int rc = 0;
+
+	snprintf(text, sizeof(text), "%" PRId64, floor);
+	r = catalog_query(k, sql, 1, &param);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		rc = pgc_error(k->conn, r, "could not move the target's id "
+			       "sequences", e);
+	else
+		log_info("sink", "id sequences start at %s or later "
+			 "sequences=%s", text, PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return rc;
+}
+
 static const struct sink_ops pg_sink_ops = {
 	.name = "postgresql",
 	.load_checkpoint = pg_sink_load_checkpoint,
@@ -1223,6 +1260,7 @@ static const struct sink_ops pg_sink_ops = {
 	.flush = pg_sink_flush,
 	.rollback = pg_sink_rollback,
 	.stats = pg_sink_stats,
+	.reserve_ids = pg_sink_reserve_ids,
 	.close = pg_sink_close,
 };
 

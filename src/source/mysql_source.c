@@ -804,6 +804,35 @@ static void snap_table_release(struct snap_table *t)
  * order, the same type classes, key flags from the primary key (key
  * parts in index order for the copy's ORDER BY).
  */
+/* Raise base.max_id to the table's largest integer "id", if it has one
+ * (target id sequences start past it, see source.h). */
+static int max_id_of(struct mysql_source *s, const struct snap_table *t,
+		     struct err *e)
+{
+	int i = table_desc_find(t->desc, "id");
+	char sql[400];
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	int rc;
+
+	if (i < 0 || t->desc->cols[i].type != DATUM_T_INT ||
+	    strchr(t->name, '`'))
+		return 0;
+	snprintf(sql, sizeof(sql), "SELECT MAX(`id`) FROM `%s`", t->name);
+	rc = sql_rows(s->sql, sql, &res, "could not read the largest id", e);
+	if (rc)
+		return rc;
+	row = mysql_fetch_row(res);
+	if (row && row[0]) {
+		long long v = strtoll(row[0], NULL, 10);
+
+		if (v > s->base.max_id)
+			s->base.max_id = v;
+	}
+	mysql_free_result(res);
+	return 0;
+}
+
 static int describe_table(struct mysql_source *s, struct snap_table *t,
 			  struct err *e)
 {
@@ -1668,6 +1697,8 @@ int mysql_source_open(const struct source_params *p, struct source **out,
 		rc = select_tables(s, &all, &nall, e);
 	for (size_t i = 0; i < nall && !rc; i++)
 		rc = describe_table(s, &all[i], e);
+	for (size_t i = 0; i < nall && !rc; i++)
+		rc = max_id_of(s, &all[i], e);
 	if (rc)
 		goto fail;
 	if (resume) {

@@ -322,6 +322,41 @@ static int select_tables(struct pg_source *s, struct snap_table **out,
 	return rc;
 }
 
+/* Raise base.max_id to the table's largest integer "id", if it has one. */
+static int max_id_of(struct pg_source *s, const struct snap_table *t,
+		     struct err *e)
+{
+	int i = table_desc_find(t->desc, "id");
+	struct buf sql;
+	PGresult *r;
+	int rc = 0;
+
+	if (i < 0 || t->desc->cols[i].type != DATUM_T_INT)
+		return 0;
+	buf_init(&sql, 0);
+	rc |= buf_puts(&sql, "SELECT max(id) FROM ");
+	rc |= pgc_quote_ident(&sql, t->schema);
+	rc |= buf_putc(&sql, '.');
+	rc |= pgc_quote_ident(&sql, t->name);
+	if (rc) {
+		buf_release(&sql);
+		return err_set(e, FERRY_EFULL, "table name too long");
+	}
+	rc = pgc_exec(s->snap, sql.data, PGRES_TUPLES_OK, &r,
+		      "could not read the largest id", e);
+	buf_release(&sql);
+	if (rc)
+		return err_prefix(e, "table %s", t->label);
+	if (!PQgetisnull(r, 0, 0)) {
+		long long v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+
+		if (v > s->base.max_id)
+			s->base.max_id = v;
+	}
+	PQclear(r);
+	return 0;
+}
+
 /* ---- publication and slot -------------------------------------------- */
 
 static int ensure_publication(struct pg_source *s, struct snap_table *t,
@@ -1063,6 +1098,8 @@ int pg_source_open(const struct source_params *p, struct source **out,
 		rc = select_tables(s, &all, &nall, e);
 	for (size_t i = 0; i < nall && !rc; i++)
 		rc = describe_table(s, &all[i], e);
+	for (size_t i = 0; i < nall && !rc; i++)
+		rc = max_id_of(s, &all[i], e);
 	if (!rc)
 		rc = ensure_publication(s, all, nall, e);
 	if (rc)

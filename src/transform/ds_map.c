@@ -246,3 +246,28 @@ int ds_row_id(struct state_txn *t, const char *table, const void *key,
 		*fresh = true;
 	return 0;
 }
+
+int ds_max_row_id(struct state_txn *t, int64_t *out, struct err *e)
+{
+	static const char *const tables[] = {
+		"t_ds_process_definition_log", "t_ds_task_definition",
+		"t_ds_task_definition_log", "t_ds_process_task_relation",
+		"t_ds_process_task_relation_log",
+	};
+	char counter[128];
+
+	*out = 0;
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		int64_t v = 0;
+		int rc;
+
+		snprintf(counter, sizeof(counter), "%s%s", DS_META_NEXT_ID,
+			 tables[i]);
+		rc = state_meta_get_i64(t, counter, &v, e);
+		if (rc && rc != FERRY_ENOTFOUND)
+			return rc;
+		if (v > *out)
+			*out = v;
+	}
+	return 0;
+}

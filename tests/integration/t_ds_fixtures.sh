@@ -97,6 +97,10 @@ run_until_caught_up "$TEST_TMP/pg.yaml" pg_sql_db ds32_fx
 check_target pg ds32_fx
 no_rejects "$TEST_TMP/pg.yaml"
 seed_rows pg_sql_db ds32_fx
+# rows 3.2 creates after a cutover take ids past everything ferry writes
+seq=$(pg_sql_db ds32_fx "SELECT last_value FROM t_ds_task_definition_id_sequence")
+[ "$seq" -ge 10000000 ] || fail "t_ds_task_definition's sequence is at $seq"
+assert_eq "t" "$(pg_sql_db ds32_fx "SELECT nextval('t_ds_project_id_sequence') > (SELECT max(id) FROM t_ds_project) + 9000000")" "project sequence"
 
 # ---- MySQL -> MySQL ---------------------------------------------------------
 my_new_db ds13_fx
@@ -110,6 +114,8 @@ run_until_caught_up "$TEST_TMP/my.yaml" my_sql_db ds32_fx
 check_target my ds32_fx
 no_rejects "$TEST_TMP/my.yaml"
 seed_rows my_sql_db ds32_fx
+ai=$(my_sql_db ds32_fx "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't_ds_task_definition'")
+[ "$ai" -ge 10000000 ] || fail "t_ds_task_definition's AUTO_INCREMENT is at $ai"
 
 # ---- MySQL -> PostgreSQL ------------------------------------------------------
 pg_new_db ds32_fx2
