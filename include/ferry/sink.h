@@ -9,6 +9,10 @@
  * checkpoint (position and snapshot marks), so data and checkpoint commit
  * atomically; sink_rollback() drops what came after the last COMMIT.
  *
+ * A row the target refuses (a unique key, a value out of range) does not
+ * stop the flow: the batch is applied again row by row, the refused rows
+ * go to params->reject with the server's reason, the rest commits.
+ *
  * Writes are idempotent: inserts and updates are upserts on the target
  * table's primary key, deletes are by key, so replaying from the
  * checkpoint after a crash converges to the same rows.  An UPDATE whose
@@ -41,6 +45,15 @@ struct sink_params {
 	size_t txn_memory;		/* bytes of an unfinished transaction
 					   kept before streaming it */
 	const char *application_name;
+	/*
+	 * Where a row the target refuses goes (a constraint or a value it
+	 * will not take): the sink applies a failed batch again row by row,
+	 * hands each refused row here with the server's reason, and commits
+	 * the rest.  NULL: a refused row fails the flush.
+	 */
+	int (*reject)(void *ctx, const struct change *c, const char *reason,
+		      struct err *e);
+	void *reject_ctx;
 };
 
 struct sink_stats {

@@ -190,6 +190,16 @@ static int sink_flush_cb(void *self, struct err *e)
 	return 0;
 }
 
+/* A row the target refused: into the reject store, with the batch's
+ * id-map writes (committed at the next flush). */
+static int reject_cb(void *ctx, const struct change *c, const char *reason,
+		     struct err *e)
+{
+	struct runner *r = ctx;
+
+	return transform_reject(r->tf, c, reason, e);
+}
+
 static void sink_rollback_cb(void *self)
 {
 	sink_rollback(((struct runner *)self)->sink);
@@ -332,6 +342,8 @@ static int run_once(const struct config *cfg, const struct mapping *map,
 	kp.checkpoint_id = id;
 	kp.txn_memory = cfg->txn_max_bytes;
 	kp.application_name = "ferry";
+	kp.reject = reject_cb;
+	kp.reject_ctx = r;
 	rc = sink_open(&kp, &r->sink, e);
 	if (!rc)
 		rc = sink_load_checkpoint(r->sink, &cp, e);

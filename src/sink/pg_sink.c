@@ -102,6 +102,11 @@ struct pg_sink {
 	size_t sentcap;
 
 	struct sink_stats st;
+	int (*reject)(void *ctx, const struct change *c, const char *reason,
+		      struct err *e);
+	void *reject_ctx;
+	bool streamed;		/* the open target transaction holds rows
+				   already freed (a long transaction) */
 };
 
 static const struct sink_ops pg_sink_ops;
@@ -1064,6 +1069,7 @@ static int pg_sink_apply(struct sink *base, struct change *c, struct err *e)
 		rc = sync_and_drain(k, e);
 	free_ops(k, k->nops);
 	k->partial_bytes = 0;
+	k->streamed = true;
 	return rc;
 }
 
@@ -1127,6 +1133,96 @@ static int send_checkpoint(struct pg_sink *k, size_t upto, struct err *e)
 	return send_statement(k, "checkpoint", e);
 }
 
+/* End an aborted transaction block so the connection can be used again. */
+static void abort_txn(struct pg_sink *k)
+{
+	PGresult *r;
+
+	if (PQstatus(k->conn) != CONNECTION_OK)
+		return;
+	if (k->in_flight)
+		(void)pipeline_drain(k, NULL);
+	PQexitPipelineMode(k->conn);
+	r = PQexec(k->conn, "ROLLBACK");
+	PQclear(r);
+	PQenterPipelineMode(k->conn);
+}
+
+/* A refusal about the row itself (classes 22 data exception, 23
+ * integrity constraint violation), not about the connection or SQL. */
+static bool row_refused(const struct err *e)
+{
+	return e->code == FERRY_ESQL && (strstr(e->msg, "(SQLSTATE 22") ||
+					 strstr(e->msg, "(SQLSTATE 23"));
+}
+
+static int flush_batch(struct pg_sink *k, size_t upto, struct err *e)
+{
+	int rc = ensure_txn(k, e);
+
+	if (!rc)
+		rc = send_range(k, 0, upto, e);
+	if (!rc)
+		rc = send_checkpoint(k, upto, e);
+	if (!rc)
+		rc = send_simple(k, "COMMIT", e);
+	if (!rc)
+		rc = sync_and_drain(k, e);
+	return rc;
+}
+
+/*
+ * The batch again, each row under a savepoint: a row the target refuses
+ * is rolled back to its savepoint and handed to the reject callback; the
+ * others, the checkpoint and COMMIT go through.  A round trip per row, but
+ * only for a batch that held a bad row.
+ */
+static int flush_careful(struct pg_sink *k, size_t upto, struct err *e)
+{
+	uint64_t rejected = 0;
+	struct err re;
+	int rc;
+
+	rc = ensure_txn(k, e);
+	for (size_t i = 0; i < upto && !rc; i++) {
+		if (classify(k->ops[i]) == OP_NONE)
+			continue;
+		rc = send_simple(k, "SAVEPOINT ferry_row", e);
+		if (rc)
+			break;
+		err_clear(&re);
+		rc = send_range(k, i, i + 1, &re);
+		if (!rc)
+			rc = sync_and_drain(k, &re);
+		if (rc && row_refused(&re)) {
+			rc = send_simple(k, "ROLLBACK TO SAVEPOINT ferry_row",
+					 e);
+			if (!rc)
+				rc = sync_and_drain(k, e);
+			if (!rc)
+				rc = k->reject(k->reject_ctx, k->ops[i],
+					       re.msg, e);
+			rejected++;
+			continue;
+		}
+		if (rc) {
+			*e = re;
+			break;
+		}
+		rc = send_simple(k, "RELEASE SAVEPOINT ferry_row", e);
+	}
+	if (!rc)
+		rc = send_checkpoint(k, upto, e);
+	if (!rc)
+		rc = send_simple(k, "COMMIT", e);
+	if (!rc)
+		rc = sync_and_drain(k, e);
+	if (!rc)
+		log_warn("sink", "batch applied row by row rows=%zu "
+			 "rejected=%" PRIu64, upto, rejected);
+	return rc;
+}
+
 static int pg_sink_flush(struct sink *base, struct err *e)
 {
 	struct pg_sink *k = (struct pg_sink *)base;
@@ -1137,30 +1233,21 @@ static int pg_sink_flush(struct sink *base, struct err *e)
 	 * unfinished source transaction and must stay open */
 	if (upto == 0)
 		return 0;
-	rc = ensure_txn(k, e);
-	if (!rc)
-		rc = send_range(k, 0, upto, e);
-	if (!rc)
-		rc = send_checkpoint(k, upto, e);
-	if (!rc)
-		rc = send_simple(k, "COMMIT", e);
-	if (!rc)
-		rc = sync_and_drain(k, e);
-	if (rc && PQstatus(k->conn) == CONNECTION_OK) {
-		/* an aborted transaction block: end it so the connection
-		 * can be used again */
-		PGresult *r;
-
-		if (k->in_flight)
-			(void)pipeline_drain(k, NULL);
-		PQexitPipelineMode(k->conn);
-		r = PQexec(k->conn, "ROLLBACK");
-		PQclear(r);
-		PQenterPipelineMode(k->conn);
-	}
+	rc = flush_batch(k, upto, e);
+	if (rc)
+		abort_txn(k);
 	k->txn_open = false;
+	if (rc && row_refused(e) && k->reject && !k->streamed) {
+		log_warn("sink", "%s; applying the batch row by row to set "
+			 "the refused rows aside", e->msg);
+		rc = flush_careful(k, upto, e);
+		if (rc)
+			abort_txn(k);
+		k->txn_open = false;
+	}
 	if (!rc)
 		k->st.commits++;
+	k->streamed = false;
 	free_ops(k, upto);
 	k->boundary = 0;
 	return rc;
@@ -1181,6 +1268,7 @@ static void pg_sink_rollback(struct sink *base)
 		if (send_simple(k, "ROLLBACK", &e) || sync_and_drain(k, &e))
 			log_warn("sink", "rollback failed: %s", e.msg);
 		k->txn_open = false;
+		k->streamed = false;
 	}
 }
 
@@ -1286,6 +1374,8 @@ int pg_sink_open(const struct sink_params *p, struct sink **out,
 	k->base.ops = &pg_sink_ops;
 	k->checkpoint_id = xstrdup(p->checkpoint_id);
 	k->txn_memory = p->txn_memory ? p->txn_memory : (64u << 20);
+	k->reject = p->reject;
+	k->reject_ctx = p->reject_ctx;
 	buf_init(&k->sql, 0);
 	rc = pgc_connect(p->db, p->password, false, p->application_name,
 			 &k->conn, e);

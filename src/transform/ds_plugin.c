@@ -808,6 +808,48 @@ static int set_col(struct change *c, const char *col, const char *v)
 			      v ? strlen(v) : 0);
 }
 
+/*
+ * 3.2 adds unique keys 1.3 did not have (spec §10.18): datasources by
+ * (name, type).  The first row of a name keeps it; a later one with
+ * another id gets "<name>_<id>", so both survive and the rename is
+ * visible in the log.
+ */
+static int dedupe_name(struct tcall *call, struct change *out, const char *ns,
+		       const char *name_col, const char *kind_col,
+		       struct err *e)
+{
+	const char *name = change_text(out, name_col);
+	const char *kind = kind_col ? change_text(out, kind_col) : "";
+	const char *id = change_text(out, "id");
+	struct state_txn *tx;
+	char key[600], renamed[300], *holder = NULL;
+	size_t len;
+	int rc;
+
+	if (!name || !id || !out->newv)
+		return 0;
+	snprintf(key, sizeof(key), "%s\t%s", name, kind ? kind : "");
+	rc = transform_state(call, &tx, e);
+	if (rc)
+		return rc;
+	rc = state_blob_get(tx, ns, key, strlen(key), (void **)&holder, &len,
+			    e);
+	if (rc == FERRY_ENOTFOUND)
+		return state_blob_put(tx, ns, key, strlen(key), id, strlen(id),
+				      e);
+	if (rc)
+		return rc;
+	if (strcmp(holder, id) != 0) {
+		snprintf(renamed, sizeof(renamed), "%s_%s", name, id);
+		log_warn("ds", "%s %s \"%s\" renamed \"%s\": 3.2 names must "
+			 "be unique and id %s has that name", out->table->name,
+			 id, name, renamed, holder);
+		rc = set_col(out, name_col, renamed);
+	}
+	free(holder);
+	return rc;
+}
+
 static int datasource_apply(struct tcall *call, struct change *c,
 			    struct err *e)
 {
@@ -820,7 +862,8 @@ static int datasource_apply(struct tcall *call, struct change *c,
 		change_free(c);
 		return rc ? rc : out ? transform_emit(call, out, e) : 0;
 	}
-	if (change_text(out, "connection_params")) {
+	rc = dedupe_name(call, out, "ds.datasource_name", "name", "type", e);
+	if (!rc && change_text(out, "connection_params")) {
 		rc = ds_datasource_params(change_text(out, "connection_params"),
 					  (int)num(change_text(out, "type"), -1),
 					  &params, e);
