@@ -26,12 +26,6 @@ int cmd_plan(int argc, char **argv)
 	return not_yet(argc, argv, "planned with per-project canary");
 }
 
-int cmd_verify(int argc, char **argv)
-{
-	return not_yet(argc, argv,
-		       "arrives with the DolphinScheduler mapping");
-}
-
 int cmd_cutover(int argc, char **argv)
 {
 	return not_yet(argc, argv, "planned with per-project canary");
