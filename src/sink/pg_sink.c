@@ -1156,11 +1156,63 @@ static bool row_refused(const struct err *e)
 					 strstr(e->msg, "(SQLSTATE 23"));
 }
 
+/*
+ * A batch of nothing but initial-copy rows (a snapshot chunk, or a
+ * workflow's split rows): one COPY per table instead of one per run of
+ * neighbours, tables in the order they first appear.  A COPY costs round
+ * trips (it cannot be pipelined), and a split interleaves six tables per
+ * workflow.  The rows are fresh inserts of distinct keys, so their order
+ * across tables does not matter, except for foreign keys, which first
+ * appearance keeps (a parent table is copied before its children).
+ */
+static bool copy_only(const struct pg_sink *k, size_t upto)
+{
+	for (size_t i = 0; i < upto; i++) {
+		enum op_class c = classify(k->ops[i]);
+
+		if (c != OP_NONE && c != OP_COPY)
+			return false;
+	}
+	return true;
+}
+
+static int send_copies_by_table(struct pg_sink *k, size_t upto,
+				struct err *e)
+{
+	struct change **rows = xmalloc((upto ? upto : 1) * sizeof(*rows));
+	bool *done = xcalloc(upto ? upto : 1, sizeof(*done));
+	int rc = 0;
+
+	for (size_t i = 0; i < upto && !rc; i++) {
+		struct plan *p;
+		size_t n = 0;
+
+		if (done[i] || classify(k->ops[i]) != OP_COPY)
+			continue;
+		rc = plan_for(k, k->ops[i]->table, &p, e);
+		for (size_t j = i; j < upto && !rc; j++) {
+			if (done[j] || classify(k->ops[j]) != OP_COPY ||
+			    k->ops[j]->table != k->ops[i]->table)
+				continue;
+			rows[n++] = k->ops[j];
+			done[j] = true;
+		}
+		k->st.rows += n;
+		if (!rc)
+			rc = send_copy(k, p, rows, n, e);
+	}
+	free(done);
+	free(rows);
+	return rc;
+}
+
 static int flush_batch(struct pg_sink *k, size_t upto, struct err *e)
 {
 	int rc = ensure_txn(k, e);
 
-	if (!rc)
+	if (!rc && copy_only(k, upto))
+		rc = send_copies_by_table(k, upto, e);
+	else if (!rc)
 		rc = send_range(k, 0, upto, e);
 	if (!rc)
 		rc = send_checkpoint(k, upto, e);
