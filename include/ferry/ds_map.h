@@ -94,10 +94,21 @@ struct ds_state_env {
 	struct snowflake *sf;
 	const struct ds_map_options *opt;
 	uint64_t minted;		/* codes minted through this env */
+	/* With a generator, the workflow being split and its project are
+	 * minted when new; every other workflow or project a task names
+	 * (SUB_PROCESS, DEPENDENT) is only looked up, so a reference to one
+	 * that has not arrived stays unresolved (the workflow is parked and
+	 * split again) instead of pointing at a code with no row. */
+	int64_t mint_process_id;
+	int64_t mint_project_id;
 };
 
 void ds_state_env_init(struct ds_state_env *se, struct state_txn *t,
 		       struct snowflake *sf, const struct ds_map_options *opt);
+/* Allow minting the codes of workflow `process_id` and of its project
+ * (ds_split of that workflow). */
+void ds_state_env_mint_for(struct ds_state_env *se, int64_t process_id,
+			   int64_t project_id);
 
 /*
  * Id for a row of a table 1.3 does not have: looks up (table, key) in

@@ -42,6 +42,17 @@ int cmd_rejects(int argc, char **argv);
  */
 int cli_load_config(int argc, char **argv, const char *usage,
 		    struct config *cfg, int *argi);
+/*
+ * The same, with the subcommand's own long options (`extra`, ended by a
+ * zeroed entry; val > 255 recommended) handed to `on_option`, which
+ * returns non-zero to refuse one.
+ */
+struct option;
+int cli_load_config_ext(int argc, char **argv, const char *usage,
+			const struct option *extra,
+			int (*on_option)(int c, const char *arg, void *ctx),
+			void *ctx, struct config *cfg, int *argi);
+
 struct state;
 /* Open the state store of `cfg` for inspection: 0 and `*st`; 1 after
  * printing that ferry has not run yet; -1 after printing an error. */

@@ -416,10 +416,19 @@ static int read_passwords(const struct config *cfg, char *src, char *dst,
 	return 0;
 }
 
+static int run_option(int c, const char *arg, void *ctx)
+{
+	(void)arg;
+	if (c != 256)
+		return -1;
+	*(bool *)ctx = true;
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "accept-mapping-change", no_argument, NULL, 'A' },
+		{ "accept-mapping-change", no_argument, NULL, 256 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct state_options so;
@@ -428,21 +437,18 @@ int cmd_run(int argc, char **argv)
 	struct config cfg;
 	char versions[512], src_pw[1024], dst_pw[1024];
 	bool accept = false, ready = false;
-	int backoff = BACKOFF_MIN_MS, argi, rc, c;
+	int backoff = BACKOFF_MIN_MS, argi, rc;
 	struct err e;
 
-	rc = cli_load_config(argc, argv, " [--accept-mapping-change]", &cfg,
-			     &argi);
+	rc = cli_load_config_ext(argc, argv, " [--accept-mapping-change]",
+				 opts, run_option, &accept, &cfg, &argi);
 	if (rc)
 		return rc == CLI_DONE ? CLI_OK : rc;
-	/* run's own options follow the common ones */
-	optind = argi;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'A') {
-			config_release(&cfg);
-			return CLI_USAGE;
-		}
-		accept = true;
+	if (argi < argc) {
+		fprintf(stderr, "ferry run: unexpected argument \"%s\"\n",
+			argv[argi]);
+		config_release(&cfg);
+		return CLI_USAGE;
 	}
 	cli_versions(versions, sizeof(versions));
 	log_info("run", "%s config=%s", versions, cfg.path);

@@ -35,18 +35,25 @@ void cli_versions(char *out, size_t n)
 		 yaml_get_version_string(), jansson_version_str());
 }
 
-int cli_load_config(int argc, char **argv, const char *usage,
-		    struct config *cfg, int *argi)
+int cli_load_config_ext(int argc, char **argv, const char *usage,
+			const struct option *extra,
+			int (*on_option)(int c, const char *arg, void *ctx),
+			void *ctx, struct config *cfg, int *argi)
 {
-	static const struct option opts[] = {
+	struct option opts[32] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = CLI_DEFAULT_CONFIG;
+	size_t n = 2;
 	struct err e;
 	int c;
 
+	/* the subcommand's own options are parsed in the same pass, so
+	 * they may come before or after -c */
+	for (size_t i = 0; extra && extra[i].name && n < 31; i++)
+		opts[n++] = extra[i];
+	memset(&opts[n], 0, sizeof(opts[n]));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -61,9 +68,15 @@ int cli_load_config(int argc, char **argv, const char *usage,
 			       argv[0], usage ? usage : "",
 			       CLI_DEFAULT_CONFIG);
 			return CLI_DONE;
-		default:
+		case '?':
 			fprintf(stderr, "Try 'ferry %s --help'.\n", argv[0]);
 			return CLI_USAGE;
+		default:
+			if (!on_option || on_option(c, optarg, ctx)) {
+				fprintf(stderr, "Try 'ferry %s --help'.\n",
+					argv[0]);
+				return CLI_USAGE;
+			}
 		}
 	}
 	*argi = optind;
@@ -73,4 +86,11 @@ int cli_load_config(int argc, char **argv, const char *usage,
 	}
 	log_set_level(cfg->log_level);
 	return CLI_OK;
+}
+
+int cli_load_config(int argc, char **argv, const char *usage,
+		    struct config *cfg, int *argi)
+{
+	return cli_load_config_ext(argc, argv, usage, NULL, NULL, NULL, cfg,
+				   argi);
 }

@@ -28,9 +28,9 @@ size_t ds_key_pid_str(int64_t process_id, const char *s, unsigned char *out,
 	return 8 + len;
 }
 
-/* Look up, or (with a generator) mint and record, a code. */
+/* Look up, or (with a generator and `mint`) mint and record, a code. */
 static int code_of(struct ds_state_env *se, const char *entity,
-		   const void *key, size_t keylen, int64_t *code,
+		   const void *key, size_t keylen, bool mint, int64_t *code,
 		   struct err *e)
 {
 	struct state_idval v = { 0 }, got;
@@ -41,7 +41,7 @@ static int code_of(struct ds_state_env *se, const char *entity,
 		*code = v.id;
 		return 0;
 	}
-	if (rc != FERRY_ENOTFOUND || !se->sf)
+	if (rc != FERRY_ENOTFOUND || !se->sf || !mint)
 		return rc;
 	rc = snowflake_next(se->sf, &v.id, e);
 	if (rc)
@@ -57,18 +57,22 @@ static int code_of(struct ds_state_env *se, const char *entity,
 
 static int env_project(void *ctx, int64_t id, int64_t *code, struct err *e)
 {
+	struct ds_state_env *se = ctx;
 	unsigned char k[8];
 
 	state_key_i64(id, k);
-	return code_of(ctx, DS_ENT_PROJECT, k, 8, code, e);
+	return code_of(se, DS_ENT_PROJECT, k, 8, id == se->mint_project_id,
+		       code, e);
 }
 
 static int env_process(void *ctx, int64_t id, int64_t *code, struct err *e)
 {
+	struct ds_state_env *se = ctx;
 	unsigned char k[8];
 
 	state_key_i64(id, k);
-	return code_of(ctx, DS_ENT_PROCESS, k, 8, code, e);
+	return code_of(se, DS_ENT_PROCESS, k, 8, id == se->mint_process_id,
+		       code, e);
 }
 
 static int env_task(void *ctx, int64_t pid, const char *task_key,
@@ -80,7 +84,8 @@ static int env_task(void *ctx, int64_t pid, const char *task_key,
 	if (!n)
 		return err_set(e, FERRY_EDATA, "task key \"%.60s...\" is too "
 			       "long", task_key);
-	return code_of(ctx, DS_ENT_TASK, k, n, code, e);
+	/* a task key is always of the workflow being split */
+	return code_of(ctx, DS_ENT_TASK, k, n, true, code, e);
 }
 
 static int env_dep_task(void *ctx, int64_t pid, const char *name,
@@ -204,6 +209,15 @@ void ds_state_env_init(struct ds_state_env *se, struct state_txn *t,
 	se->env.resource_path = env_resource;
 	se->env.worker_group_name = env_worker;
 	se->env.sql_group_id = opt ? opt->sql_group_id : 0;
+	se->mint_process_id = INT64_MIN;
+	se->mint_project_id = INT64_MIN;
+}
+
+void ds_state_env_mint_for(struct ds_state_env *se, int64_t process_id,
+			   int64_t project_id)
+{
+	se->mint_process_id = process_id;
+	se->mint_project_id = project_id;
 }
 
 int ds_row_id(struct state_txn *t, const char *table, const void *key,

@@ -504,6 +504,7 @@ static int split_one(struct tcall *call, struct ds_process_13 *row,
 	now_text(now, sizeof(now));
 	row->now = now;
 	ds_state_env_init(&se, tx, transform_snowflake(call), &p->opt);
+	ds_state_env_mint_for(&se, pid, num(row->project_id, INT64_MIN));
 	rc = ds_split(row, &se.env, &res, e);
 	if (rc)
 		return rc;

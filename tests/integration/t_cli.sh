@@ -53,11 +53,31 @@ sed "s|^mapping: .*|mapping: $TEST_TMP/nope.yaml|" "$TEST_TMP/ok.yaml" >"$TEST_T
 code 2 "$FERRY_BIN" run -c "$TEST_TMP/nomap.yaml"
 assert_contains "$OUT" "nope.yaml"
 
+# a mapping that changed under a migration: refused unless accepted
+pg_sql_db cli_src "CREATE TABLE t (id int PRIMARY KEY)"
+pg_sql_db cli_dst "CREATE TABLE t (id int PRIMARY KEY)"
+cp "$FERRY_TOP/mappings/identity.yaml" "$TEST_TMP/map.yaml"
+sed "s|^mapping: .*|mapping: $TEST_TMP/map.yaml|" "$TEST_TMP/ok.yaml" >"$TEST_TMP/map.cfg"
+FERRY_LOG=$TEST_TMP/map.log
+ferry_start "$TEST_TMP/map.cfg"
+wait_until 20 grep -q "streaming slot" "$FERRY_LOG"
+ferry_stop
+echo "# changed" >>"$TEST_TMP/map.yaml"
+code 1 "$FERRY_BIN" run -c "$TEST_TMP/map.cfg"
+assert_contains "$OUT" "changed since this migration started"
+ferry_start "$TEST_TMP/map.cfg" --accept-mapping-change
+wait_until 20 grep -q "accepting changed mapping" "$FERRY_LOG"
+ferry_stop
+# the option may also come first
+code 0 "$FERRY_BIN" run --accept-mapping-change --help
+
 # a refused connection: logged with its reason, retried, never with the
 # password; SIGTERM ends it with 0
 printf 'Sup3r-S3cret-%s\n' $$ >"$TEST_TMP/wrong.password"
 chmod 600 "$TEST_TMP/wrong.password"
-sed "s|password_file: .*|password_file: $TEST_TMP/wrong.password|" "$TEST_TMP/ok.yaml" >"$TEST_TMP/wrong.yaml"
+sed -e "s|password_file: .*|password_file: $TEST_TMP/wrong.password|" \
+	-e "s|^state_dir: .*|state_dir: $TEST_TMP/state-wrong|" \
+	"$TEST_TMP/ok.yaml" >"$TEST_TMP/wrong.yaml"
 FERRY_LOG=$TEST_TMP/wrong.log
 ferry_start "$TEST_TMP/wrong.yaml"
 wait_until 20 grep -q "reconnecting in" "$FERRY_LOG"
