@@ -320,6 +320,7 @@ struct mysql_source {
 	struct change *held_begin;	/* BEGIN of a txn with no rows yet */
 	struct ferry_pos txn_pos;	/* BEGIN position of the txn read */
 	bool txn_filtered;		/* it may predate some table's copy */
+	uint64_t skipped;		/* row changes the copies hold */
 	struct ferry_pos emitted;	/* position of the last COMMIT out */
 	int64_t last_commit_ms;
 	uint64_t events, ignored;
@@ -1407,6 +1408,16 @@ static void on_change(struct mysql_source *s, struct change *c)
 		s->txn_pos = *c->pos;
 		s->txn_filtered = s->filter_until.kind == POS_MYSQL &&
 				  pos_cmp(c->pos, &s->filter_until) <= 0;
+		if (!s->txn_filtered && s->filter_until.kind == POS_MYSQL) {
+			char at[POS_TEXT_MAX];
+
+			log_info("source", "stream passed the copies' start "
+				 "positions at %s: skipped=%" PRIu64 " row "
+				 "changes the copies hold",
+				 pos_format(c->pos, at, sizeof(at)),
+				 s->skipped);
+			s->filter_until.kind = POS_NONE;
+		}
 		return;
 	case CHANGE_COMMIT:
 		if (s->held_begin) {
@@ -1421,6 +1432,7 @@ static void on_change(struct mysql_source *s, struct change *c)
 		return;
 	default:
 		if (s->txn_filtered && c->table && in_copy(s, c)) {
+			s->skipped++;
 			change_free(c);
 			return;
 		}
@@ -1738,6 +1750,10 @@ int mysql_source_open(const struct source_params *p, struct source **out,
 		     pos_cmp(&t->start, &s->filter_until) > 0))
 			s->filter_until = t->start;
 	}
+	/* a stream that starts at or after every copy filters nothing */
+	if (s->filter_until.kind == POS_MYSQL &&
+	    pos_cmp(&s->start, &s->filter_until) >= 0)
+		s->filter_until.kind = POS_NONE;
 	if (need_copy)
 		log_info("source", "snapshot tables=%zu at=%s%s", s->ncopy,
 			 pos_format(&copy_at, pos, sizeof(pos)),
