@@ -394,6 +394,15 @@ out:
 	return rc;
 }
 
+/* Is there room left under the state store's growth ceiling? */
+static bool state_can_grow(struct state *st)
+{
+	size_t map, used, max;
+
+	state_usage(st, &map, &used, &max);
+	return map < max;
+}
+
 /* Sleep `ms`, waking early on a stop request. */
 static void backoff_sleep(int ms)
 {
@@ -474,6 +483,14 @@ int cmd_run(int argc, char **argv)
 		rc = run_once(&cfg, &map, &r, src_pw, dst_pw, &ready, &e);
 		if (signals_stop_requested() && (rc == 0 || rc == FERRY_ECONN))
 			break;
+		if (rc == FERRY_EFULL && state_can_grow(r.state)) {
+			/* a batch outgrew the state store's map: it was rolled
+			 * back and the map doubles before the next write, so
+			 * the same batch fits when replayed */
+			log_warn("run", "%s; replaying from the checkpoint",
+				 e.msg);
+			continue;
+		}
 		if (rc != FERRY_ECONN)
 			break;
 		if (mono_ms() - started >= HEALTHY_RUN_MS)

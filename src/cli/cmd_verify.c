@@ -83,6 +83,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "ferry/buf.h"
 #include "ferry/ds_map.h"
@@ -170,6 +172,7 @@ struct scope {
 };
 
 struct verify {
+	uint64_t dangling;	/* 1.3 references to nothing, reported */
 	struct options o;
 	struct config cfg;
 	struct mapping map;
@@ -1528,6 +1531,144 @@ static const struct keyed *find_pd(const struct target *tg, int64_t code,
 	return first;
 }
 
+/* Does the source hold `sql` (a query of one row)? */
+static bool source_has(struct verify *v, const char *sql)
+{
+	struct sqlc_result r;
+	struct err e;
+	bool has;
+
+	if (sqlc_query(v->src, sql, &r, &e))
+		return true;	/* unsure: count it as a real mismatch */
+	has = r.nrows > 0;
+	sqlc_result_release(&r);
+	return has;
+}
+
+/* Does 1.3 workflow `pid` (its current JSON) have a task named `jname`
+ * (a JSON string, as the canonical text writes names)? */
+static bool source_task(struct verify *v, int64_t pid, const char *jname,
+			size_t jlen)
+{
+	char *text = xstrndup(jname, jlen);
+	json_t *jn = json_loads(text, JSON_DECODE_ANY, NULL);
+	const char *name = json_string_value(jn);
+	size_t len = name ? strlen(name) : 0;
+	struct sqlc_result r;
+	char sql[160];
+	json_t *root, *tasks, *t;
+	struct err e;
+	bool has = false;
+	size_t i;
+
+	free(text);
+	if (!name) {
+		json_decref(jn);
+		return true;	/* unsure: a real mismatch */
+	}
+	snprintf(sql, sizeof(sql), "SELECT process_definition_json FROM "
+		 "t_ds_process_definition WHERE id = %" PRId64, pid);
+	if (sqlc_query(v->src, sql, &r, &e)) {
+		json_decref(jn);
+		return true;
+	}
+	if (r.nrows == 0 || !sqlc_value(&r, 0, 0)) {
+		sqlc_result_release(&r);
+		json_decref(jn);
+		return false;
+	}
+	root = json_loads(sqlc_value(&r, 0, 0), 0, NULL);
+	sqlc_result_release(&r);
+	if (!root) {
+		json_decref(jn);
+		return true;
+	}
+	tasks = json_object_get(root, "tasks");
+	json_array_foreach(tasks, i, t) {
+		const char *n = json_string_value(json_object_get(t, "name"));
+
+		if (n && strlen(n) == len && !strncmp(n, name, len))
+			has = true;
+	}
+	json_decref(root);
+	json_decref(jn);
+	return has;
+}
+
+/*
+ * A reference the migration left unresolved because it points at nothing
+ * in 1.3 either (a DEPENDENT on a task since renamed or removed, a
+ * SUB_PROCESS of a deleted workflow): 1.3 would fail that task too, 3.2
+ * cannot hold it, and no migration can do better.  It is reported, and
+ * taken out of the 1.3 meaning before the comparison, so the digest
+ * judges what the migration could have carried over.  Lines of `t13` are
+ * dropped in place.
+ */
+static void drop_dangling(struct verify *v, const char *id, const char *name,
+			  char *t13)
+{
+	static const char *const what[] = { "?", "project", "workflow",
+					    "task", "resource" };
+	char *line = t13, *out = t13;
+
+	while (*line) {
+		char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line + 1) : strlen(line);
+		const char *f[5];
+		size_t l[5];
+		bool drop = false;
+
+		if (!strncmp(line, "unresolved\t", 11)) {
+			bool ok = true;
+			char sql[160];
+			long kind;
+
+			for (size_t i = 0; i < 5 && ok; i++) {
+				ok = field_at(line, i + 1, &f[i], &l[i]);
+				/* the last field ends at the line's end */
+				while (ok && l[i] && f[i][l[i] - 1] == '\n')
+					l[i]--;
+			}
+			kind = ok ? strtol(f[0], NULL, 10) : 0;
+			if (kind == 1 || kind == 2) {
+				snprintf(sql, sizeof(sql), "SELECT 1 FROM %s "
+					 "WHERE id = %ld", kind == 1 ?
+					 "t_ds_project" :
+					 "t_ds_process_definition",
+					 strtol(f[2], NULL, 10));
+				drop = !source_has(v, sql);
+			} else if (kind == 3) {
+				drop = !source_task(v, strtol(f[3], NULL, 10),
+						    f[4], l[4]);
+			} else if (kind == 4 && strncmp(f[2], "-1", 2)) {
+				snprintf(sql, sizeof(sql), "SELECT 1 FROM "
+					 "t_ds_resources WHERE id = %ld",
+					 strtol(f[2], NULL, 10));
+				drop = !source_has(v, sql);
+			}
+			if (drop) {
+				v->dangling++;
+				if (!v->o.quiet)
+					printf("note: workflow %s \"%s\": task "
+					       "%.*s refers to %s %.*s%s%.*s, "
+					       "which 1.3 does not have either"
+					       "\n", id, name, (int)l[1], f[1],
+					       what[kind], kind == 3 ?
+					       (int)l[4] : (int)l[2],
+					       kind == 3 ? f[4] : f[2],
+					       kind == 3 ? " of workflow " : "",
+					       kind == 3 ? (int)l[3] : 0, f[3]);
+			}
+		}
+		if (!drop) {
+			memmove(out, line, len);
+			out += len;
+		}
+		line += len;
+	}
+	*out = '\0';
+}
+
 static int digest_one(struct verify *v, char **cols, struct err *e)
 {
 	const struct target *tg = &v->tg;
@@ -1578,6 +1719,7 @@ static int digest_one(struct verify *v, char **cols, struct err *e)
 		free(t13);
 		return 0;
 	}
+	drop_dangling(v, cols[0], name, t13);
 	sha256_hex(t13, strlen(t13), d13);
 	buf_init(&why_log, 4096);
 	buf_init(&why_main, 4096);
@@ -1860,6 +2002,11 @@ static void summary(const struct verify *v)
 		printf("%s%s %" PRIu64 " of %" PRIu64, i ? ", " : "",
 		       check_names[i], v->bad[i], v->checked[i]);
 	printf(")\n");
+	if (v->dangling)
+		printf("notes: %" PRIu64 " reference%s in 1.3 point%s at "
+		       "nothing (not counted)\n", v->dangling,
+		       v->dangling == 1 ? "" : "s",
+		       v->dangling == 1 ? "s" : "");
 }
 
 int cmd_verify(int argc, char **argv)

@@ -256,9 +256,10 @@ static const char **pd_field(struct ds_process_13 *r, size_t i)
 	return f[i];
 }
 
-/* A parked row: per column 'N' (NULL) or 'V' + text, NUL-terminated. */
-static int park(struct state_txn *tx, int64_t pid, struct ds_process_13 *r,
-		struct err *e)
+/* A stored 1.3 row: per column 'N' (NULL) or 'V' + text, NUL-terminated;
+ * under DS_BLOB_PARKED (waiting) or "ds.row" (the last one seen). */
+static int store_row(struct state_txn *tx, const char *ns, int64_t pid,
+		     struct ds_process_13 *r, struct err *e)
 {
 	unsigned char k[8];
 	struct buf b;
@@ -273,7 +274,7 @@ static int park(struct state_txn *tx, int64_t pid, struct ds_process_13 *r,
 	}
 	state_key_i64(pid, k);
 	if (!rc)
-		rc = state_blob_put(tx, DS_BLOB_PARKED, k, 8, b.data, b.len, e);
+		rc = state_blob_put(tx, ns, k, 8, b.data, b.len, e);
 	buf_release(&b);
 	return rc;
 }
@@ -535,7 +536,7 @@ static int split_one(struct tcall *call, struct ds_process_13 *row,
 		rc = state_blob_put(tx, DS_BLOB_SPLIT, k, 8, list.data,
 				    list.len, e);
 	if (!rc && res.report.nunresolved) {
-		rc = park(tx, pid, row, e);
+		rc = store_row(tx, DS_BLOB_PARKED, pid, row, e);
 		*parked_now = true;
 	} else if (!rc) {
 		rc = state_blob_del(tx, DS_BLOB_PARKED, k, 8, e);
@@ -553,11 +554,58 @@ static int split_one(struct tcall *call, struct ds_process_13 *row,
 	return rc;
 }
 
-static void row_from_change(const struct change *c, struct ds_process_13 *r)
+#define DS_BLOB_ROW "ds.row"
+
+/*
+ * The 1.3 row of a change.  PostgreSQL sends an UPDATE without the values
+ * of TOASTed columns it did not change (process_definition_json is nearly
+ * always one of them: a release state flip carries no JSON), so the last
+ * row seen is kept in the state store and fills them in: the split needs
+ * the whole row.  `*cached` (free() it) owns the filled-in text.
+ */
+static int row_from_change(struct tcall *call, const struct change *c,
+			   struct ds_process_13 *r, char **cached,
+			   struct err *e)
 {
+	struct ds_process_13 old;
+	struct state_txn *tx;
+	unsigned char k[8];
+	bool missing = false;
+	size_t len;
+	int rc;
+
 	memset(r, 0, sizeof(*r));
-	for (size_t i = 0; i < PD_NCOLS; i++)
+	*cached = NULL;
+	for (size_t i = 0; i < PD_NCOLS; i++) {
+		int at = table_desc_find(c->table, pd_cols[i]);
+
 		*pd_field(r, i) = change_text(c, pd_cols[i]);
+		if (at >= 0 && c->newv &&
+		    change_new(c, (uint32_t)at, NULL, NULL) == DATUM_UNCHANGED)
+			missing = true;
+	}
+	if (!missing)
+		return 0;
+	rc = transform_state(call, &tx, e);
+	if (rc)
+		return rc;
+	state_key_i64(num(r->id, -1), k);
+	rc = state_blob_get(tx, DS_BLOB_ROW, k, 8, (void **)cached, &len, e);
+	if (rc == FERRY_ENOTFOUND)
+		return err_set(e, FERRY_EDATA, "process definition %s: an "
+			       "update without its unchanged large values, "
+			       "and no earlier row to take them from", r->id);
+	if (rc)
+		return rc;
+	unpark_row(*cached, len, &old);
+	for (size_t i = 0; i < PD_NCOLS; i++) {
+		int at = table_desc_find(c->table, pd_cols[i]);
+
+		if (at >= 0 && change_new(c, (uint32_t)at, NULL, NULL) ==
+				       DATUM_UNCHANGED)
+			*pd_field(r, i) = *pd_field(&old, i);
+	}
+	return 0;
 }
 
 static int process_definition_apply(struct tcall *call, struct change *c,
@@ -566,7 +614,7 @@ static int process_definition_apply(struct tcall *call, struct change *c,
 	struct ds_process_13 row;
 	struct state_txn *tx;
 	unsigned char k[8];
-	char *old = NULL;
+	char *old = NULL, *cached = NULL;
 	size_t oldlen;
 	bool parked;
 	int64_t pid;
@@ -578,7 +626,24 @@ static int process_definition_apply(struct tcall *call, struct change *c,
 		change_free(c);
 		return 0;
 	}
-	row_from_change(c, &row);
+	if (c->kind == CHANGE_DELETE) {
+		memset(&row, 0, sizeof(row));
+		row.id = change_text(c, "id");
+	} else {
+		rc = row_from_change(call, c, &row, &cached, e);
+		if (rc == FERRY_EDATA) {
+			char reason[ERR_MSG_MAX];
+
+			snprintf(reason, sizeof(reason), "%s", e->msg);
+			rc = transform_reject(call->t, c, reason, e);
+			change_free(c);
+			return rc;
+		}
+		if (rc) {
+			change_free(c);
+			return rc;
+		}
+	}
 	pid = num(row.id, -1);
 	if (c->kind == CHANGE_DELETE) {
 		/* the workflow is gone in 1.3: its 3.2 rows go too; the id
@@ -597,6 +662,11 @@ static int process_definition_apply(struct tcall *call, struct change *c,
 			rc = delete_stale(call, old, oldlen, NULL, e);
 		if (!rc)
 			rc = state_blob_del(tx, DS_BLOB_SPLIT, k, 8, e);
+		if (!rc) {
+			rc = state_blob_del(tx, DS_BLOB_ROW, k, 8, e);
+			if (rc == FERRY_ENOTFOUND)
+				rc = 0;
+		}
 		free(old);
 		change_free(c);
 		return rc;
@@ -608,6 +678,10 @@ static int process_definition_apply(struct tcall *call, struct change *c,
 		snprintf(reason, sizeof(reason), "%s", e->msg);
 		rc = transform_reject(call->t, c, reason, e);
 	}
+	/* the whole row, for the next update that lacks part of it */
+	if (!rc && transform_state(call, &tx, e) == 0)
+		rc = store_row(tx, DS_BLOB_ROW, pid, &row, e);
+	free(cached);
 	change_free(c);
 	return rc;
 }
@@ -1100,6 +1174,25 @@ static int process_instance_apply(struct tcall *call, struct change *c,
 			return 0;	/* comes again when it finishes */
 		}
 	}
+	if (c->kind != CHANGE_DELETE) {
+		rc = transform_state(call, &tx, e);
+		if (!rc && proc_rec(tx, pid, &pr, e)) {
+			char reason[300];
+
+			snprintf(reason, sizeof(reason), "process instance %s: "
+				 "workflow %" PRId64 " does not exist (deleted "
+				 "in 1.3?); 3.2 keeps no instances of deleted "
+				 "workflows", change_text(c, "id") ?
+				 change_text(c, "id") : "?", pid);
+			rc = transform_reject(call->t, c, reason, e);
+			change_free(c);
+			return rc;
+		}
+		if (rc) {
+			change_free(c);
+			return rc;
+		}
+	}
 	rc = transform_map_row(call, c, &out, e);
 	change_free(c);
 	if (rc || !out || !out->newv)
@@ -1147,6 +1240,86 @@ static int process_instance_apply(struct tcall *call, struct change *c,
 	return transform_emit(call, out, e);
 }
 
+/*
+ * A task instance whose task its workflow no longer has (edited away
+ * since it ran): spec §6.3 gives it an orphan code and a
+ * t_ds_task_definition_log row built from its own task_json, so the
+ * instance points at something 3.2 can show.  The split of a one-task
+ * workflow around the node builds that row.
+ */
+static int orphan_task(struct tcall *call, const struct change *c,
+		       int64_t pid, const char *task_json,
+		       struct state_idval *tv, struct err *e)
+{
+	struct ds_priv *p = priv_of(call);
+	struct ds_split_result res;
+	struct ds_process_13 row;
+	struct ds_state_env se;
+	struct state_txn *tx;
+	struct proc_rec pr;
+	unsigned char key[16];
+	char pidtext[32], projtext[32], usertext[32], *wrapped;
+	const char *when = change_text(c, "submit_time");
+	size_t len;
+	int64_t id, v[2];
+	int rc;
+
+	if (!task_json)
+		return err_set(e, FERRY_EDATA, "task instance %s: its task is "
+			       "not in workflow %" PRId64 " and it has no "
+			       "task_json to rebuild it from",
+			       change_text(c, "id") ? change_text(c, "id")
+						    : "?", pid);
+	rc = transform_state(call, &tx, e);
+	if (rc)
+		return rc;
+	if (proc_rec(tx, pid, &pr, e))
+		return err_set(e, FERRY_EDATA, "task instance %s: workflow %"
+			       PRId64 " does not exist (deleted in 1.3?); 3.2 "
+			       "keeps no instances of deleted workflows",
+			       change_text(c, "id") ? change_text(c, "id")
+						    : "?", pid);
+	len = strlen(task_json) + 64;
+	wrapped = xmalloc(len);
+	snprintf(wrapped, len, "{\"tasks\":[%s],\"globalParams\":[]}",
+		 task_json);
+	snprintf(pidtext, sizeof(pidtext), "%" PRId64, pid);
+	snprintf(projtext, sizeof(projtext), "%" PRId64, pr.project_id);
+	snprintf(usertext, sizeof(usertext), "%" PRId64, pr.user_id);
+	memset(&row, 0, sizeof(row));
+	row.id = pidtext;
+	row.name = "orphan";
+	row.project_id = projtext;
+	row.user_id = usertext;
+	row.process_definition_json = wrapped;
+	row.create_time = when;
+	row.update_time = when;
+	ds_state_env_init(&se, tx, transform_snowflake(call), &p->opt);
+	ds_state_env_mint_for(&se, pid, pr.project_id);
+	rc = ds_split(&row, &se.env, &res, e);
+	free(wrapped);
+	if (rc)
+		return rc;
+	rc = res.tasks_log.n == 1 ? 0
+	     : err_set(e, FERRY_EDATA, "task_json of a task instance of "
+		       "workflow %" PRId64 " is not one task", pid);
+	if (!rc) {
+		v[0] = res.task_info[0].code;
+		v[1] = res.task_info[0].version;
+		key_ints(key, v, 2);
+		rc = ds_row_id(tx, "t_ds_task_definition_log", key, 16, &id,
+			       NULL, e);
+	}
+	if (!rc)
+		rc = emit_row(call, &res.tasks_log.rows[0], id, false, e);
+	if (!rc) {
+		tv->id = res.task_info[0].code;
+		tv->version = res.task_info[0].version;
+	}
+	ds_split_result_release(&res);
+	return rc;
+}
+
 static int task_instance_apply(struct tcall *call, struct change *c,
 			       struct err *e)
 {
@@ -1185,10 +1358,7 @@ static int task_instance_apply(struct tcall *call, struct change *c,
 	    (!n || state_idmap_get(tx, DS_ENT_TASK_NAME, k, n, &tv, e))) {
 		n = key ? ds_key_pid_str(pid, key, k, sizeof(k)) : 0;
 		if (!n || state_idmap_get(tx, DS_ENT_TASK, k, n, &tv, e))
-			rc = err_set(e, FERRY_EDATA, "task instance of task "
-				     "\"%s\" of workflow %" PRId64 ": the "
-				     "task is not in its workflow's current "
-				     "definition", name ? name : "?", pid);
+			rc = orphan_task(call, c, pid, json, &tv, e);
 	}
 	if (rc == FERRY_EDATA) {
 		char reason[ERR_MSG_MAX];
