@@ -194,16 +194,35 @@ static int rec_project(void *ctx, int64_t id, int64_t *code, struct err *e)
 {
 	struct loader *L = ctx;
 
+	int64_t saved = L->se.mint_project_id;
+	int rc;
+
 	remember(&L->asked_proj, &L->nasked_proj, id);
-	return L->se.env.project_code(L->se.env.ctx, id, code, e);
+	/* a project the source will have is minted when first named, as
+	 * the migration mints it when its row arrives */
+	if (proj_known(L, id))
+		L->se.mint_project_id = id;
+	rc = L->se.env.project_code(L->se.env.ctx, id, code, e);
+	L->se.mint_project_id = saved;
+	return rc;
 }
 
 static int rec_process(void *ctx, int64_t id, int64_t *code, struct err *e)
 {
 	struct loader *L = ctx;
 
+	int64_t saved = L->se.mint_process_id;
+	int rc;
+
 	remember(&L->asked_pd, &L->nasked_pd, id);
-	return L->se.env.process_code(L->se.env.ctx, id, code, e);
+	/* likewise a workflow the source will have (its split mints it
+	 * too; the order of the splits does not matter then) */
+	for (size_t i = 0; i < L->nwfs; i++)
+		if (L->wfs[i].id == id)
+			L->se.mint_process_id = id;
+	rc = L->se.env.process_code(L->se.env.ctx, id, code, e);
+	L->se.mint_process_id = saved;
+	return rc;
 }
 
 static int rec_task(void *ctx, int64_t pid, const char *key, int64_t *code,
@@ -551,6 +570,10 @@ static int split_all(struct loader *L)
 			if (w->split)
 				ds_split_result_release(&w->res);
 			row_13(w, idb, pidb, &p);
+			/* the workflow's own codes are minted, references
+			 * only looked up (as the migration does) */
+			ds_state_env_mint_for(&L->se, strtoll(p.id, NULL, 10),
+					      strtoll(p.project_id, NULL, 10));
 			rc = ds_split(&p, &L->env, &w->res, &L->e);
 			if (rc) {
 				state_txn_abort(L->t);
