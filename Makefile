@@ -8,6 +8,7 @@
 #                         "N passed, N failed"
 #   make check            unit tests only (no servers)
 #   make bench            benchmarks (prints figures, asserts nothing)
+#   make demo             live DolphinScheduler 1.3 -> 3.2 migration to watch
 #   make fuzz             build the libFuzzer targets (clang) and run each
 #   make cppcheck | valgrind | check-headers | install | clean
 
@@ -66,7 +67,7 @@ PLAIN_BINS := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%) \
 	$(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 TEST_BINS := $(HARNESSED_BINS) $(PLAIN_BINS)
 
-.PHONY: all deps test check check-integration bench fuzz cppcheck valgrind \
+.PHONY: all deps test check check-integration bench demo fuzz cppcheck valgrind \
 	check-headers install clean test-bins FORCE
 
 all: ferry
@@ -127,6 +128,11 @@ check-integration: ferry test-bins
 bench: deps
 	@$(MAKE) --no-print-directory ferry test-bins
 	@bash tests/bench/run.sh $(BUILD)
+
+# the live DolphinScheduler 1.3 -> 3.2 demo on throwaway servers
+demo: deps
+	@$(MAKE) --no-print-directory ferry test-bins
+	@bash tests/demo/run.sh $(BUILD)
 
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
