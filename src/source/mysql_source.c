@@ -1237,7 +1237,8 @@ static int copy_chunk(struct mysql_source *s, struct err *e)
 		}
 		push_out(s, c);
 		got++;
-		/* the key of the last row copied: where a restart resumes */
+		/* the key of the last row copied: where the next chunk
+		 * begins (and a record of progress on the target) */
 		for (size_t k = 0; k < t->nkey; k++) {
 			free(keyv[k]);
 			keyv[k] = key_text(t, row, lens, k);
