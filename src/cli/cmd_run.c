@@ -176,6 +176,11 @@ static int sink_flush_cb(void *self, struct err *e)
 	rc = batch_commit(r, e);
 	if (!rc)
 		rc = sink_flush(r->sink, e);
+	/* rows the target refused during the flush went to the reject
+	 * store in a state transaction of their own: keep them now that
+	 * the rest of their batch is committed */
+	if (!rc)
+		rc = batch_commit(r, e);
 	if (rc || r->last_commit.kind == POS_NONE ||
 	    mono_ms() - r->state_written_ms < STATE_POSITION_MS)
 		return rc;
