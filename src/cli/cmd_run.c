@@ -23,10 +23,12 @@
 #include "ferry/ds_map.h"
 #include "ferry/log.h"
 #include "ferry/mapping.h"
+#include "ferry/mem.h"
 #include "ferry/pipeline.h"
 #include "ferry/signals.h"
 #include "ferry/sink.h"
 #include "ferry/snowflake.h"
+#include "ferry/sqlc.h"
 #include "ferry/source.h"
 #include "ferry/state.h"
 #include "ferry/transform.h"
@@ -261,7 +263,8 @@ static int check_mapping(struct state *st, const struct mapping *m,
  * across restarts, whatever the clock did).
  */
 static int open_codes(const struct config *cfg, struct state *st,
-		      struct snowflake **sf, struct err *e)
+		      int64_t target_floor_ms, struct snowflake **sf,
+		      struct err *e)
 {
 	struct snowflake_options so = { cfg->code_machine_id, 0, NULL, NULL };
 	struct state_txn *t;
@@ -274,7 +277,73 @@ static int open_codes(const struct config *cfg, struct state *st,
 	state_txn_abort(t);
 	if (rc && rc != FERRY_ENOTFOUND)
 		return rc;
+	if (target_floor_ms > so.floor_ms) {
+		log_info("run", "codes of machine id %d found on the target; "
+			 "minting after them", cfg->code_machine_id);
+		so.floor_ms = target_floor_ms;
+	}
 	return snowflake_new(&so, sf, e);
+}
+
+/*
+ * Codes already on the target under ferry's machine id (a 3.2 server whose
+ * host/pid hash happens to give the same id, or an earlier migration into
+ * the same target) must never be minted again: read the largest such code
+ * of each column the mapping's option code_columns names ("table.column,
+ * ..."), and start the generator past its millisecond.  Checked once, at
+ * start, against every code column at once, instead of per code.
+ */
+static int codes_floor_from_target(const struct config *cfg,
+				   const struct mapping *map, const char *pw,
+				   int64_t *floor_ms, struct err *e)
+{
+	const char *cols = mapping_option(map, "code_columns", NULL);
+	struct sqlc *db = NULL;
+	char *list, *save = NULL, *item;
+	int rc;
+
+	*floor_ms = 0;
+	if (!cols || !*cols)
+		return 0;
+	rc = sqlc_connect(&cfg->target, pw, "ferry", &db, e);
+	if (rc)
+		return rc;
+	list = xstrdup(cols);
+	for (item = strtok_r(list, ", ", &save); item && !rc;
+	     item = strtok_r(NULL, ", ", &save)) {
+		char *dot = strchr(item, '.'), sql[400];
+		struct sqlc_result res;
+		int n;
+
+		if (!dot || strpbrk(item, "\"`';"))
+			continue;
+		*dot = '\0';
+		/* bits 9..5 are the machine id (spec §2.1): the low ten bits
+		 * in [32 m, 32 m + 31], in arithmetic both servers share */
+		n = snprintf(sql, sizeof(sql),
+			     "SELECT MAX(%s) FROM %s WHERE %s - FLOOR(%s / "
+			     "1024) * 1024 BETWEEN %d AND %d", dot + 1, item,
+			     dot + 1, dot + 1, cfg->code_machine_id * 32,
+			     cfg->code_machine_id * 32 + 31);
+		if (n < 0 || (size_t)n >= sizeof(sql))
+			continue;
+		rc = sqlc_query(db, sql, &res, e);
+		if (!rc && res.nrows == 1 && sqlc_value(&res, 0, 0)) {
+			int64_t code = strtoll(sqlc_value(&res, 0, 0), NULL,
+					       10);
+			int64_t ms = snowflake_code_ms(code);
+
+			if (ms > *floor_ms)
+				*floor_ms = ms;
+		}
+		sqlc_result_release(&res);
+		if (rc)
+			err_prefix(e, "reading %s.%s on the target", item,
+				   dot + 1);
+	}
+	free(list);
+	sqlc_close(db);
+	return rc;
 }
 
 static void checkpoint_id(const struct config *cfg, char *out, size_t n)
@@ -451,6 +520,7 @@ int cmd_run(int argc, char **argv)
 	struct config cfg;
 	char versions[512], src_pw[1024], dst_pw[1024];
 	bool accept = false, ready = false;
+	int64_t code_floor = 0;
 	int backoff = BACKOFF_MIN_MS, argi, rc;
 	struct err e;
 
@@ -478,8 +548,16 @@ int cmd_run(int argc, char **argv)
 	so.max_map_size = cfg.state_max_map_size;
 	if (state_open(cfg.state_dir, &so, &r.state, &e) ||
 	    check_mapping(r.state, &map, accept, &e) ||
-	    open_codes(&cfg, r.state, &r.sf, &e) ||
 	    read_passwords(&cfg, src_pw, dst_pw, sizeof(src_pw), &e))
+		goto fail_map;
+	/* the target may be down at start: then the state store's floor
+	 * alone, and the check runs again after the next restart */
+	if (codes_floor_from_target(&cfg, &map, dst_pw, &code_floor, &e)) {
+		log_warn("run", "could not check the target's codes: %s",
+			 e.msg);
+		code_floor = 0;
+	}
+	if (open_codes(&cfg, r.state, code_floor, &r.sf, &e))
 		goto fail_map;
 
 	for (;;) {

@@ -91,12 +91,18 @@ pg_new_db ds32_fx
 pg_sql_db ds13_fx <"$FIX/1.3.9/postgresql.sql" >/dev/null
 pg_sql_db ds32_fx <"$FIX/3.2.2/postgresql.sql" >/dev/null
 python3 "$PY" sql --dialect postgresql "$FIX/process_json" | pg_sql_db ds13_fx
+# a 3.2 server minted a code under ferry's machine id (31) a day ahead of
+# now: ferry must mint past it, never the same code
+native=$(( ( ($(date +%s) + 86400) * 1000 - 1609430400000 ) * 1024 + 31 * 32 ))
+pg_sql_db ds32_fx "INSERT INTO t_ds_project (id, name, code, user_id, flag, create_time, update_time) VALUES (999, 'native', $native, 1, 1, now(), now())"
 ferry_conf_pg "$TEST_TMP/pg.yaml" ds13_fx ds32_fx t_dsfx
 sed -i "s|^mapping: .*|mapping: $MAPPING|" "$TEST_TMP/pg.yaml"
 run_until_caught_up "$TEST_TMP/pg.yaml" pg_sql_db ds32_fx
 check_target pg ds32_fx
 no_rejects "$TEST_TMP/pg.yaml"
 seed_rows pg_sql_db ds32_fx
+assert_eq "0" "$(pg_sql_db ds32_fx "SELECT count(*) FROM t_ds_project WHERE id <> 999 AND code <= $native")" "codes minted past the target's own"
+assert_eq "native" "$(pg_sql_db ds32_fx "SELECT name FROM t_ds_project WHERE code = $native")" "the 3.2 row"
 # rows 3.2 creates after a cutover take ids past everything ferry writes
 seq=$(pg_sql_db ds32_fx "SELECT last_value FROM t_ds_task_definition_id_sequence")
 [ "$seq" -ge 10000000 ] || fail "t_ds_task_definition's sequence is at $seq"
