@@ -73,6 +73,7 @@ struct plan {
 enum op_class {
 	OP_NONE = 0,
 	OP_COPY,	/* insert from the initial copy */
+	OP_INSERT,	/* streamed insert */
 	OP_UPSERT,
 	OP_DELETE,
 	OP_PARTIAL,	/* update lacking some values (unchanged TOAST) */
@@ -487,7 +488,7 @@ static enum op_class classify(const struct change *c)
 {
 	switch (c->kind) {
 	case CHANGE_INSERT:
-		return c->snapshot ? OP_COPY : OP_UPSERT;
+		return c->snapshot ? OP_COPY : OP_INSERT;
 	case CHANGE_UPDATE:
 		return has_unchanged(c) ? OP_PARTIAL : OP_UPSERT;
 	case CHANGE_DELETE:
@@ -753,17 +754,16 @@ static void key_text(const struct plan *p, const struct change *c,
 }
 
 /*
- * The keys of the upsert run being built: their bytes back to back in
- * `bytes`, an open-addressing table of (hash, offset) to find one.  Twice
- * the run's row cap in slots keeps probes short.
+ * The keys of the run being built: their bytes back to back in `bytes`,
+ * an open-addressing table of (hash, offset) to find one, doubled when
+ * half full so probes stay short.
  */
-#define KEYSET_SLOTS (2 * PG_SINK_MAX_ROWS)
-
 struct keyset {
 	struct buf bytes;
-	uint64_t hash[KEYSET_SLOTS];
-	uint32_t off[KEYSET_SLOTS], len[KEYSET_SLOTS];
-	bool used[KEYSET_SLOTS];
+	uint64_t *hash;
+	uint32_t *off, *len;
+	bool *used;
+	size_t slots, n;
 };
 
 static uint64_t fnv1a(const char *p, size_t n)
@@ -775,32 +775,72 @@ static uint64_t fnv1a(const char *p, size_t n)
 	return h;
 }
 
+static void keyset_alloc(struct keyset *ks, size_t slots)
+{
+	ks->slots = slots;
+	ks->hash = xcalloc(slots, sizeof(*ks->hash));
+	ks->off = xcalloc(slots, sizeof(*ks->off));
+	ks->len = xcalloc(slots, sizeof(*ks->len));
+	ks->used = xcalloc(slots, sizeof(*ks->used));
+	ks->n = 0;
+}
+
+static void keyset_free_slots(struct keyset *ks)
+{
+	free(ks->hash);
+	free(ks->off);
+	free(ks->len);
+	free(ks->used);
+}
+
 static void keyset_reset(struct keyset *ks)
 {
 	buf_reset(&ks->bytes);
-	memset(ks->used, 0, sizeof(ks->used));
+	memset(ks->used, 0, ks->slots * sizeof(*ks->used));
+	ks->n = 0;
+}
+
+static void keyset_insert(struct keyset *ks, uint64_t h, uint32_t off,
+			  uint32_t len)
+{
+	size_t i = h % ks->slots;
+
+	while (ks->used[i])
+		i = (i + 1) % ks->slots;
+	ks->used[i] = true;
+	ks->hash[i] = h;
+	ks->off[i] = off;
+	ks->len[i] = len;
+	ks->n++;
 }
 
 /* Add `key`; false if it was there already. */
 static bool keyset_add(struct keyset *ks, const struct buf *key)
 {
 	uint64_t h = fnv1a(key->data, key->len);
-	size_t i = h % KEYSET_SLOTS;
+	size_t i = h % ks->slots;
 
 	while (ks->used[i]) {
 		if (ks->hash[i] == h && ks->len[i] == key->len &&
 		    memcmp(ks->bytes.data + ks->off[i], key->data,
 			   key->len) == 0)
 			return false;
-		i = (i + 1) % KEYSET_SLOTS;
+		i = (i + 1) % ks->slots;
 	}
-	ks->used[i] = true;
-	ks->hash[i] = h;
-	ks->off[i] = (uint32_t)ks->bytes.len;
-	ks->len[i] = (uint32_t)key->len;
+	if ((ks->n + 1) * 2 > ks->slots) {
+		struct keyset old = *ks;
+
+		keyset_alloc(ks, old.slots * 2);
+		for (size_t j = 0; j < old.slots; j++)
+			if (old.used[j])
+				keyset_insert(ks, old.hash[j], old.off[j],
+					      old.len[j]);
+		keyset_free_slots(&old);
+	}
 	/* a key too long to keep is only never matched again */
-	if (buf_append(&ks->bytes, key->data, key->len))
-		ks->used[i] = false;
+	if (buf_append(&ks->bytes, key->data, key->len) == 0)
+		keyset_insert(ks, h, (uint32_t)(ks->bytes.len - key->len),
+			      (uint32_t)key->len);
 	return true;
 }
 
@@ -965,6 +1005,31 @@ static int send_copy(struct pg_sink *k, struct plan *p, struct change **rows,
 }
 
 /*
+ * A run of inserts this long goes in by COPY, under a savepoint, like the
+ * initial copy: the target is exactly at the checkpoint, so a streamed
+ * insert's key is not there (a row that is there all the same makes the
+ * COPY fail and the run go in as upserts).  COPY costs a pipeline sync,
+ * so short runs are cheaper as prepared statements.
+ */
+#define PG_SINK_COPY_MIN 256
+
+static int send_run(struct pg_sink *k, struct plan *p, enum op_class cls,
+		    struct change **run, size_t n, struct err *e)
+{
+	switch (cls) {
+	case OP_COPY:
+		return send_copy(k, p, run, n, e);
+	case OP_INSERT:
+		return n >= PG_SINK_COPY_MIN ? send_copy(k, p, run, n, e)
+					     : send_upserts(k, p, run, n, e);
+	case OP_UPSERT:
+		return send_upserts(k, p, run, n, e);
+	default:
+		return send_deletes(k, p, run, n, e);
+	}
+}
+
+/*
  * Send ops[from..to) as statements: runs of neighbours with the same
  * plan and class become one statement, up to the row and parameter caps;
  * a key seen twice in an upsert run starts a new run.  Runs of the initial
@@ -973,7 +1038,7 @@ static int send_copy(struct pg_sink *k, struct plan *p, struct change **rows,
 static int send_range(struct pg_sink *k, size_t from, size_t to,
 		      struct err *e)
 {
-	struct keyset *keys = xmalloc(sizeof(*keys));
+	struct keyset *keys = xcalloc(1, sizeof(*keys));
 	struct change **run = NULL;
 	size_t nrun = 0, runcap = 0;
 	struct plan *run_plan = NULL;
@@ -982,16 +1047,12 @@ static int send_range(struct pg_sink *k, size_t from, size_t to,
 	int rc = 0;
 
 	buf_init(&keys->bytes, 0);
-	keyset_reset(keys);
+	keyset_alloc(keys, 2 * PG_SINK_MAX_ROWS);
 	buf_init(&key, 0);
 #define FLUSH_RUN()                                                     \
 	do {                                                            \
 		if (nrun) {                                             \
-			rc = run_class == OP_UPSERT                     \
-				? send_upserts(k, run_plan, run, nrun, e) \
-			     : run_class == OP_COPY                     \
-				? send_copy(k, run_plan, run, nrun, e)  \
-				: send_deletes(k, run_plan, run, nrun, e); \
+			rc = send_run(k, run_plan, run_class, run, nrun, e); \
 			nrun = 0;                                       \
 			keyset_reset(keys);                             \
 			if (rc)                                         \
@@ -1003,7 +1064,6 @@ static int send_range(struct pg_sink *k, size_t from, size_t to,
 		struct change *c = k->ops[i];
 		enum op_class cls = classify(c);
 		struct plan *p;
-		bool full;
 
 		if (cls == OP_NONE)
 			continue;
@@ -1029,13 +1089,11 @@ static int send_range(struct pg_sink *k, size_t from, size_t to,
 				goto out;
 			continue;
 		}
-		/* a COPY takes any number of rows; statements are capped */
-		full = cls != OP_COPY &&
-		       (nrun == PG_SINK_MAX_ROWS ||
-			(nrun + 1) * p->desc->ncols > PG_SINK_MAX_PARAMS);
-		if (nrun && (p != run_plan || cls != run_class || full))
+		/* runs take any number of rows: the senders cut them into
+		 * statements of prepared sizes, or COPY them */
+		if (nrun && (p != run_plan || cls != run_class))
 			FLUSH_RUN();
-		if (cls == OP_UPSERT) {
+		if (cls == OP_UPSERT || cls == OP_INSERT) {
 			key_text(p, c, &key);
 			if (!keyset_add(keys, &key)) {
 				FLUSH_RUN();
@@ -1051,6 +1109,7 @@ static int send_range(struct pg_sink *k, size_t from, size_t to,
 #undef FLUSH_RUN
 out:
 	buf_release(&keys->bytes);
+	keyset_free_slots(keys);
 	free(keys);
 	buf_release(&key);
 	free(run);
