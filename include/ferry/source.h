@@ -14,13 +14,16 @@
  *     belongs to: PostgreSQL's slot consistent point, MySQL's binlog
  *     position under the consistent-snapshot transaction), so the target
  *     records P with the first chunk;
- *   - tables are copied in primary-key order so that a restart resumes
- *     after the last key the target committed (checkpoint->tables).  The
- *     snapshot the interrupted copy used is gone by then, so the rest is
- *     read under a new one, taken later than P, and the stream still
- *     starts at P: changes between P and the new snapshot are applied on
- *     top of rows that may already contain them, which converges because
- *     every write is an idempotent upsert or delete by key;
+ *   - a table whose copy was cut short (by a crash or a stop) is copied
+ *     again from scratch after a restart: the source first sends a
+ *     BEGIN / TRUNCATE / COMMIT that empties it on the target and resets
+ *     its progress, then copies it under a new snapshot.  Every table's
+ *     copy records its start position (the point its snapshot belongs
+ *     to) in its marks; the stream, which always resumes from the
+ *     checkpoint, skips a table's changes from transactions that committed
+ *     before that point: the copy holds them.  Nothing is applied on top
+ *     of a copy that already contains it (PostgreSQL's own table
+ *     synchronisation works this way);
  *   - then the stream: BEGIN, row changes, COMMIT with the position to
  *     confirm; plus, while the source is idle, an empty BEGIN/COMMIT pair
  *     that advances the position (so the server can free its log) at most

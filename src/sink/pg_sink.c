@@ -1583,7 +1583,10 @@ int pg_sink_open(const struct sink_params *p, struct sink **out,
 		" done boolean NOT NULL,"
 		" rows bigint NOT NULL,"
 		" start_position text,"
-		" PRIMARY KEY (id, source_table))";
+		" PRIMARY KEY (id, source_table));"
+		/* tables of ferry before start positions lack the column */
+		"ALTER TABLE ferry_snapshot ADD COLUMN IF NOT EXISTS"
+		" start_position text";
 	struct pg_sink *k = xcalloc(1, sizeof(*k));
 	int rc;
 

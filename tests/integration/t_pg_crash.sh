@@ -39,7 +39,6 @@ rand_sleep() { # MIN SPAN: sleep MIN + random * SPAN seconds
 FERRY_LOG=$TEST_TMP/ferry.log
 touch "$FERRY_LOG"
 streams() { grep -c "streaming slot" "$FERRY_LOG" || true; }
-stream_began() { [ "$(streams)" != "$before" ]; }
 
 # kills while the table is being copied: each restart finds the copy cut
 # short and starts it again under a new snapshot
@@ -55,9 +54,10 @@ for ((i = 1; i <= 6; i++)); do
 	echo "--- killed ($i)" >>"$FERRY_LOG"
 done
 # let one copy finish, then kill while streaming
-before=$(streams)
 ferry_start "$TEST_TMP/ferry.yaml"
-wait_until 120 stream_began
+# the copy is committed on the target (not just read by the source)
+copy_done() { [ "$(pg_sql_db $DST "SELECT count(*) FROM ferry_snapshot WHERE done")" = 1 ]; }
+wait_until 120 copy_done
 for ((; i <= KILLS; i++)); do
 	rand_sleep 0.3 1.7
 	ferry_alive
