@@ -21,7 +21,7 @@ set -euo pipefail
 
 BUILD=${1:?usage: run.sh BUILD}
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-FIX=$TOP/../shared/fixtures/dolphinscheduler
+FIX=$TOP/tests/fixtures/dolphinscheduler
 SECONDS_EDIT=${DEMO_SECONDS:-60}
 WORKFLOWS=${DEMO_WORKFLOWS:-500}
 PROJECTS=${DEMO_PROJECTS:-5}

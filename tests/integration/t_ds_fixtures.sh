@@ -1,5 +1,5 @@
 # t_ds_fixtures.sh - every real DolphinScheduler 1.3 process JSON sample
-# (../shared/fixtures/dolphinscheduler/process_json) migrates through
+# (tests/fixtures/dolphinscheduler/process_json, a copy of ../shared/fixtures) migrates through
 # `ferry run` with the DolphinScheduler mapping into the unmodified 3.2.2
 # schema (all its constraints and unique keys in place), with no reject:
 # PostgreSQL -> PostgreSQL, MySQL -> MySQL and MySQL -> PostgreSQL.  Each
@@ -9,7 +9,7 @@
 . "$FERRY_TOP/tests/integration/lib.sh"
 . "$FERRY_TOP/tests/integration/ferry_lib.sh"
 
-FIX=$FERRY_TOP/../shared/fixtures/dolphinscheduler
+FIX=$FERRY_TOP/tests/fixtures/dolphinscheduler
 [ -d "$FIX/process_json" ] || fail "fixtures not found at $FIX"
 MAPPING=$FERRY_TOP/mappings/dolphinscheduler/ds-1.3.9-to-3.2.2.yaml
 PY=$FERRY_TOP/tests/integration/ds_fixtures.py

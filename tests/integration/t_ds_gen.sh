@@ -13,7 +13,7 @@
 # same content.
 . "$FERRY_TOP/tests/integration/lib.sh"
 
-FIX=$FERRY_TOP/../shared/fixtures/dolphinscheduler/1.3.9
+FIX=$FERRY_TOP/tests/fixtures/dolphinscheduler/1.3.9
 GEN=$FERRY_BUILD/tests/helpers/ds_gen
 [ -x "$GEN" ] || fail "$GEN is not built (make test-bins)"
 for f in postgresql.sql mysql.sql; do

@@ -7,7 +7,7 @@
 . "$FERRY_TOP/tests/integration/lib.sh"
 . "$FERRY_TOP/tests/integration/ferry_lib.sh"
 
-FIX=$FERRY_TOP/../shared/fixtures/dolphinscheduler
+FIX=$FERRY_TOP/tests/fixtures/dolphinscheduler
 [ -d "$FIX/1.3.9" ] || fail "fixtures not found at $FIX"
 GEN=$FERRY_BUILD/tests/helpers/ds_gen
 SHAPE="--projects 8 --workflows ${FERRY_TEST_WORKFLOWS:-2000} --instances 300 --seed 1309"

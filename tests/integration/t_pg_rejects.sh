@@ -43,7 +43,7 @@ assert_eq 0 "$code" "rejects delete"
 assert_contains "$("$FERRY_BIN" rejects -c "$TEST_TMP/ferry.yaml" list)" "1 rejected row"
 
 # ---- a workflow that is not JSON: rejected with its name, the rest goes
-FIX=$FERRY_TOP/../shared/fixtures/dolphinscheduler
+FIX=$FERRY_TOP/tests/fixtures/dolphinscheduler
 pg_new_db ds13_rej
 pg_new_db ds32_rej
 pg_sql_db ds13_rej <"$FIX/1.3.9/postgresql.sql" >/dev/null

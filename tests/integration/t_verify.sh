@@ -16,7 +16,7 @@
 . "$FERRY_TOP/tests/integration/lib.sh"
 . "$FERRY_TOP/tests/integration/ferry_lib.sh"
 
-FIX=$FERRY_TOP/../shared/fixtures/dolphinscheduler
+FIX=$FERRY_TOP/tests/fixtures/dolphinscheduler
 for f in process_json 1.3.9/postgresql.sql 1.3.9/mysql.sql \
 	3.2.2/postgresql.sql 3.2.2/mysql.sql; do
 	[ -e "$FIX/$f" ] || fail "fixture missing: $FIX/$f"

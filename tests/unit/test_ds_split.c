@@ -1,6 +1,6 @@
 /*
  * test_ds_split.c - the DolphinScheduler 1.3 -> 3.2 split (ds_split.h)
- * against every sample in ../shared/fixtures/dolphinscheduler/process_json/.
+ * against every sample in tests/fixtures/dolphinscheduler/process_json/.
  *
  * Layout:
  *  - a fake struct ds_env with in-memory maps and deterministic codes
@@ -31,7 +31,7 @@
 #include "ferry/err.h"
 #include "harness.h"
 
-#define FIXDIR "../shared/fixtures/dolphinscheduler/process_json/"
+#define FIXDIR "tests/fixtures/dolphinscheduler/process_json/"
 #define TIME "2021-03-04 05:06:07"
 
 /* ---- fake env ------------------------------------------------------ */
