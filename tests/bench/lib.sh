@@ -301,6 +301,9 @@ target:
 mapping: $TOP/mappings/identity.yaml
 state_dir: $BENCH_TMP/state-$7
 YAML
+	if [ -n "${FERRY_BENCH_BATCH_ROWS:-}" ]; then
+		printf 'batch:\n  max_rows: %s\n' "$FERRY_BENCH_BATCH_ROWS" >>"$f"
+	fi
 }
 
 ferry_start() { # CONF LOG

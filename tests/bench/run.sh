@@ -57,6 +57,7 @@
 #   FERRY_BENCH_POLL_MS (10)    FERRY_BENCH_KEEP=1 keep the temp dir
 #   FERRY_BENCH_NO_APT=1        do not try to apt-get install pgcopydb
 #   FERRY_BENCH_PGCOPYDB=0      skip pgcopydb
+#   FERRY_BENCH_BATCH_ROWS=N    ferry's batch.max_rows (default: ferry's own)
 set -u -o pipefail
 
 # shellcheck source=lib.sh
