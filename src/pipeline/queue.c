@@ -82,13 +82,22 @@ static void deadline_in(struct timespec *ts, int ms)
 	}
 }
 
-/* Wait on `cv`; false once the deadline has passed. */
+/*
+ * Wait on `cv` for up to timeout_ms (< 0: forever); false once the
+ * deadline has passed.  The deadline is taken at the first wait, not per
+ * call: most pushes and pops never wait, and they run once a row.
+ */
 static bool wait_until(pthread_cond_t *cv, pthread_mutex_t *m,
-		       const struct timespec *deadline)
+		       int timeout_ms, struct timespec *deadline,
+		       bool *have_deadline)
 {
-	if (!deadline) {
+	if (timeout_ms < 0) {
 		pthread_cond_wait(cv, m);
 		return true;
+	}
+	if (!*have_deadline) {
+		deadline_in(deadline, timeout_ms);
+		*have_deadline = true;
 	}
 	return pthread_cond_timedwait(cv, m, deadline) != ETIMEDOUT;
 }
@@ -104,16 +113,14 @@ static bool has_room(const struct queue *q, size_t bytes)
 int queue_push(struct queue *q, void *item, size_t bytes, int timeout_ms)
 {
 	struct timespec deadline;
-	bool waited = false;
+	bool waited = false, have_deadline = false;
 	int rc = 0;
 
-	if (timeout_ms >= 0)
-		deadline_in(&deadline, timeout_ms);
 	pthread_mutex_lock(&q->lock);
 	while (!q->closed && !has_room(q, bytes)) {
 		waited = true;
-		if (!wait_until(&q->not_full, &q->lock,
-				timeout_ms >= 0 ? &deadline : NULL) &&
+		if (!wait_until(&q->not_full, &q->lock, timeout_ms, &deadline,
+				&have_deadline) &&
 		    !has_room(q, bytes)) {
 			rc = FERRY_ETIMEDOUT;
 			break;
@@ -142,14 +149,13 @@ int queue_push(struct queue *q, void *item, size_t bytes, int timeout_ms)
 int queue_pop(struct queue *q, void **item, int timeout_ms)
 {
 	struct timespec deadline;
+	bool have_deadline = false;
 	int rc = 0;
 
-	if (timeout_ms >= 0)
-		deadline_in(&deadline, timeout_ms);
 	pthread_mutex_lock(&q->lock);
 	while (q->count == 0 && !q->closed) {
-		if (!wait_until(&q->not_empty, &q->lock,
-				timeout_ms >= 0 ? &deadline : NULL) &&
+		if (!wait_until(&q->not_empty, &q->lock, timeout_ms,
+				&deadline, &have_deadline) &&
 		    q->count == 0) {
 			rc = FERRY_ETIMEDOUT;
 			break;
