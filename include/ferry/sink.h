@@ -45,6 +45,9 @@ struct sink_params {
 	size_t txn_memory;		/* bytes of an unfinished transaction
 					   kept before streaming it */
 	const char *application_name;
+	/* MariaDB targets: upsert runs of at least this many rows go by
+	 * array binding (0: the sink's default; SIZE_MAX: never). */
+	size_t mysql_bulk_rows;
 	/*
 	 * Where a row the target refuses goes (a constraint or a value it
 	 * will not take): the sink applies a failed batch again row by row,

@@ -69,6 +69,11 @@
 /* Keys per DELETE ... IN: keeps the server's range optimizer on the
  * primary key (a huge IN list may fall back to a scan). */
 #define MY_SINK_MAX_DELETE_KEYS 1000
+/* Upsert runs at least this long go by array binding on MariaDB (fewer
+ * rows save less than the extra round trip costs). */
+#define MY_SINK_BULK_ROWS 8
+/* Rows per array execution: bounds the parameter arrays. */
+#define MY_SINK_BULK_MAX 1000
 /* The alias of the new row in MySQL 8's INSERT ... AS alias form. */
 #define MY_SINK_ROW_ALIAS "`ferry_new_row`"
 
@@ -96,6 +101,7 @@ struct plan {
 	struct buf ins_head;		/* INSERT INTO `t` (`a`,...) VALUES */
 	struct buf ins_tail;		/*  ON DUPLICATE KEY UPDATE ... */
 	struct buf del_head;		/* DELETE FROM `t` WHERE ... IN ( */
+	MYSQL_STMT *bulk;		/* the upsert with ? markers, or NULL */
 };
 
 enum op_class {
@@ -141,6 +147,21 @@ struct my_sink {
 	char *esc;		/* mysql_real_escape_string() output */
 	size_t esccap;
 
+	/*
+	 * Array binding (MariaDB's COM_STMT_BULK_EXECUTE) of long upsert
+	 * runs: column-major parameter arrays, cell [col * MY_SINK_BULK_MAX
+	 * + row], pointing into the changes or into bconv.
+	 */
+	size_t bulk_rows;	/* runs this long go by it; 0: never */
+	MYSQL_BIND *bbind;	/* one per column */
+	char **bval;
+	unsigned long *blen;
+	char *bind_null;	/* STMT_INDICATOR_* */
+	size_t *boff;		/* rewritten value: offset in bconv, or
+				   SIZE_MAX */
+	size_t bcols;		/* columns the arrays have room for */
+	struct buf bconv;	/* values rewritten for MySQL */
+
 	struct sink_stats st;
 };
 
@@ -176,15 +197,23 @@ static bool my_transient(unsigned int no)
 }
 
 /* "<what>: <server message> (errno N)", FERRY_ECONN or FERRY_ESQL. */
-static int my_error(MYSQL *m, const char *what, struct err *e)
+static int errno_error(unsigned int no, const char *msg, const char *what,
+		       struct err *e)
 {
-	unsigned int no = mysql_errno(m);
-	const char *msg = mysql_error(m);
-
 	if (no == 0)
 		return err_set(e, FERRY_ESQL, "%s: unknown error", what);
 	return err_set(e, my_transient(no) ? FERRY_ECONN : FERRY_ESQL,
 		       "%s: %s (errno %u)", what, msg && *msg ? msg : "?", no);
+}
+
+static int my_error(MYSQL *m, const char *what, struct err *e)
+{
+	return errno_error(mysql_errno(m), mysql_error(m), what, e);
+}
+
+static int stmt_error(MYSQL_STMT *s, const char *what, struct err *e)
+{
+	return errno_error(mysql_stmt_errno(s), mysql_stmt_error(s), what, e);
 }
 
 /* ---- quoting and values ----------------------------------------------- */
@@ -481,31 +510,57 @@ static bool float_max_text(const char *v, size_t len)
 	return d > FLT_MAX && d < (double)FLT_MAX + ldexp(1.0, 103);
 }
 
+/* How MySQL is to take a value: as SQL, a bare literal or a quoted
+ * string; as a bound parameter, text or binary bytes. */
+enum lit_kind {
+	LIT_NULL,
+	LIT_BARE,	/* a checked number: no quotes in SQL */
+	LIT_TEXT,	/* a string in the connection's charset */
+	LIT_BINARY,	/* bytes, no charset */
+};
+
+struct lit {
+	enum lit_kind kind;
+	const char *v;		/* into the change, into tmp, or static */
+	size_t len;
+	char tmp[40];		/* a value rewritten for MySQL */
+};
+
 /*
- * Write column `i` of an image as an SQL literal.  Returns 0,
- * FERRY_EFULL, or FERRY_EDATA (with a message naming table, key, column
- * and value) for a value MySQL cannot store.
+ * Column `i` of an image as MySQL takes it.  Returns 0 or FERRY_EDATA
+ * (with a message naming table, key, column and value) for a value MySQL
+ * cannot store.
  */
-static int put_value(struct my_sink *k, struct buf *out,
-		     const struct plan *p, const struct change *c, uint32_t i,
-		     bool old, struct err *e)
+static int value_of(const struct plan *p, const struct change *c, uint32_t i,
+		    bool old, struct lit *l, struct err *e)
 {
 	const char *v = NULL, *why = NULL;
-	char key[200], ts[40];
+	char key[200];
 	size_t len = 0;
 	enum datum_state st = old ? change_old(c, i, &v, &len)
 				  : change_new(c, i, &v, &len);
 
-	if (st != DATUM_VALUE)
-		return buf_puts(out, "NULL") ? FERRY_EFULL : 0;
+	l->kind = LIT_TEXT;
+	l->v = v;
+	l->len = len;
+	if (st != DATUM_VALUE) {
+		l->kind = LIT_NULL;
+		return 0;
+	}
 	switch (c->table->cols[i].type) {
 	case DATUM_T_BOOL:
+		l->kind = LIT_BARE;
+		l->len = 1;
 		if ((len == 1 && (v[0] == 't' || v[0] == '1')) ||
-		    (len == 4 && memcmp(v, "true", 4) == 0))
-			return buf_putc(out, '1') ? FERRY_EFULL : 0;
+		    (len == 4 && memcmp(v, "true", 4) == 0)) {
+			l->v = "1";
+			return 0;
+		}
 		if ((len == 1 && (v[0] == 'f' || v[0] == '0')) ||
-		    (len == 5 && memcmp(v, "false", 5) == 0))
-			return buf_putc(out, '0') ? FERRY_EFULL : 0;
+		    (len == 5 && memcmp(v, "false", 5) == 0)) {
+			l->v = "0";
+			return 0;
+		}
 		why = "is not a boolean";
 		break;
 	case DATUM_T_INT:
@@ -513,13 +568,15 @@ static int put_value(struct my_sink *k, struct buf *out,
 	case DATUM_T_NUMERIC:
 		/* checked, so written bare: MySQL reads an exact decimal
 		 * literal as DECIMAL, without a detour through double */
+		l->kind = LIT_BARE;
 		if (is_number(v, len) && p->to_float[i] &&
-		    float_max_text(v, len))
-			return buf_puts(out, v[0] == '-' ? "-" FLT_MAX_TEXT
-						      : FLT_MAX_TEXT)
-				       ? FERRY_EFULL : 0;
+		    float_max_text(v, len)) {
+			l->v = v[0] == '-' ? "-" FLT_MAX_TEXT : FLT_MAX_TEXT;
+			l->len = strlen(l->v);
+			return 0;
+		}
 		if (is_number(v, len))
-			return buf_append(out, v, len) ? FERRY_EFULL : 0;
+			return 0;
 		why = strcasestr(v, "inf") || strcasestr(v, "nan")
 			      ? "cannot be stored in MySQL, which has no "
 				"infinity or NaN"
@@ -527,42 +584,70 @@ static int put_value(struct my_sink *k, struct buf *out,
 		break;
 	case DATUM_T_DATE:
 		if (is_date(v, len))
-			return put_quoted(k, out, v, len);
+			return 0;
 		why = "cannot be stored in MySQL (dates run from year 0 to "
 		      "9999, no infinity, no BC)";
 		break;
 	case DATUM_T_TIMESTAMP:
 		if (len >= 19 && is_date(v, 10) && v[10] == ' ' &&
 		    is_clock(v + 11, len - 11))
-			return put_quoted(k, out, v, len);
+			return 0;
 		why = "cannot be stored in MySQL (timestamps run from year 0 "
 		      "to 9999, no infinity, no BC)";
 		break;
 	case DATUM_T_TIMESTAMPTZ:
-		if (timestamptz_to_utc(v, len, ts, sizeof(ts)))
-			return put_quoted(k, out, ts, strlen(ts));
+		if (timestamptz_to_utc(v, len, l->tmp, sizeof(l->tmp))) {
+			l->v = l->tmp;
+			l->len = strlen(l->tmp);
+			return 0;
+		}
 		why = "cannot be stored in MySQL (timestamps run from year 0 "
 		      "to 9999, no infinity, no BC)";
 		break;
 	case DATUM_T_TIME:
 		if (is_time(v, len))
-			return put_quoted(k, out, v, len);
+			return 0;
 		why = "is not a time MySQL can store";
 		break;
 	case DATUM_T_BYTES:
 		/* binary: no charset check or conversion on the server */
-		if (buf_puts(out, "_binary"))
-			return FERRY_EFULL;
-		return put_quoted(k, out, v, len);
+		l->kind = LIT_BINARY;
+		return 0;
 	default:
 		/* text, JSON, unknown: the connection is utf8mb4 */
-		return put_quoted(k, out, v, len);
+		return 0;
 	}
 	describe_key(p, c, old, key, sizeof(key));
 	return err_set(e, FERRY_EDATA, "could not write %s (%s): column "
 		       "\"%s\" value \"%.*s\" %s", p->tt->qname.data, key,
 		       c->table->cols[i].name, len > 64 ? 64 : (int)len, v,
 		       why);
+}
+
+/* Column `i` of an image as an SQL literal: 0, FERRY_EFULL or
+ * FERRY_EDATA (see value_of()). */
+static int put_value(struct my_sink *k, struct buf *out,
+		     const struct plan *p, const struct change *c, uint32_t i,
+		     bool old, struct err *e)
+{
+	struct lit l;
+	int rc = value_of(p, c, i, old, &l, e);
+
+	if (rc)
+		return rc;
+	switch (l.kind) {
+	case LIT_NULL:
+		return buf_puts(out, "NULL") ? FERRY_EFULL : 0;
+	case LIT_BARE:
+		return buf_append(out, l.v, l.len) ? FERRY_EFULL : 0;
+	case LIT_BINARY:
+		if (buf_puts(out, "_binary"))
+			return FERRY_EFULL;
+		break;
+	case LIT_TEXT:
+		break;
+	}
+	return put_quoted(k, out, l.v, l.len);
 }
 
 /* ---- target catalog --------------------------------------------------- */
@@ -733,6 +818,8 @@ static void plan_free(struct plan *p)
 	buf_release(&p->ins_head);
 	buf_release(&p->ins_tail);
 	buf_release(&p->del_head);
+	if (p->bulk)
+		mysql_stmt_close(p->bulk);
 	free(p);
 }
 
@@ -1186,14 +1273,203 @@ static int send_run(struct my_sink *k, const struct plan *p,
 	return 0;
 }
 
-static int send_upserts(struct my_sink *k, struct plan *p,
-			struct change **rows, size_t n, struct err *e)
+/* ---- upserts by array binding ----------------------------------------- */
+
+/*
+ * Why: the server parses a multi-row INSERT text value by value, and
+ * converts each from the connection's charset; with the same statement
+ * prepared once and executed with parameter arrays, it parses nothing
+ * per row.  bench_my_shapes measures it: about half the server CPU per
+ * row (MariaDB 10.11), which is what bounds a MariaDB target.  Values
+ * go as the text they are (numbers too: the server converts them as
+ * cheaply as it reads a literal), bytes as binary.
+ */
+static int bulk_prepare(struct my_sink *k, struct plan *p, struct err *e)
+{
+	int rc = 0;
+
+	if (p->bulk)
+		return 0;
+	buf_reset(&k->one);
+	rc |= buf_append(&k->one, p->ins_head.data, p->ins_head.len);
+	for (uint32_t i = 0; i < p->desc->ncols; i++)
+		rc |= buf_puts(&k->one, i ? ",?" : "(?");
+	rc |= buf_putc(&k->one, ')');
+	rc |= buf_append(&k->one, p->ins_tail.data, p->ins_tail.len);
+	if (rc)
+		return err_set(e, FERRY_EFULL, "statement too long");
+	p->bulk = mysql_stmt_init(k->conn);
+	if (!p->bulk)
+		return my_error(k->conn, "could not prepare an upsert", e);
+	if (mysql_stmt_prepare(p->bulk, k->one.data,
+			       (unsigned long)k->one.len)) {
+		char what[320];
+
+		snprintf(what, sizeof(what), "could not prepare the upsert "
+			 "of %s", p->tt->qname.data);
+		rc = stmt_error(p->bulk, what, e);
+		mysql_stmt_close(p->bulk);
+		p->bulk = NULL;
+	}
+	return rc;
+}
+
+/* Room in the parameter arrays for `ncols` columns. */
+static void bulk_room(struct my_sink *k, uint32_t ncols)
+{
+	size_t cells;
+
+	if (ncols <= k->bcols)
+		return;
+	cells = (size_t)ncols * MY_SINK_BULK_MAX;
+	k->bbind = xrealloc(k->bbind, ncols * sizeof(*k->bbind));
+	k->bval = xrealloc(k->bval, cells * sizeof(*k->bval));
+	k->blen = xrealloc(k->blen, cells * sizeof(*k->blen));
+	k->bind_null = xrealloc(k->bind_null, cells);
+	k->boff = xrealloc(k->boff, cells * sizeof(*k->boff));
+	k->bcols = ncols;
+}
+
+/*
+ * Fill the arrays with rows[0..) up to MY_SINK_BULK_MAX rows and
+ * stmt_max bytes; *taken says how many.
+ */
+static int bulk_fill(struct my_sink *k, const struct plan *p,
+		     struct change **rows, size_t n, size_t *taken,
+		     struct err *e)
+{
+	const uint32_t ncols = p->desc->ncols;
+	size_t m = 0, bytes = 0;
+	char key[200];
+	int rc;
+
+	buf_reset(&k->bconv);
+	for (; m < n && m < MY_SINK_BULK_MAX; m++) {
+		size_t row_bytes = 0, conv_at = k->bconv.len;
+
+		for (uint32_t j = 0; j < ncols; j++) {
+			size_t cell = (size_t)j * MY_SINK_BULK_MAX + m;
+			struct lit l;
+
+			rc = value_of(p, rows[m], j, false, &l, e);
+			if (rc)
+				return rc;
+			k->bind_null[cell] = l.kind == LIT_NULL
+						     ? STMT_INDICATOR_NULL
+						     : STMT_INDICATOR_NONE;
+			k->bval[cell] = (char *)l.v;
+			k->blen[cell] = (unsigned long)l.len;
+			k->boff[cell] = SIZE_MAX;
+			if (l.v == l.tmp) {
+				/* l dies here: keep a copy */
+				k->boff[cell] = k->bconv.len;
+				if (buf_append(&k->bconv, l.v, l.len))
+					return full_error(FERRY_EFULL, e);
+			}
+			row_bytes += l.len + 9;	/* length, indicator */
+		}
+		if (m && bytes + row_bytes > k->stmt_max) {
+			buf_truncate(&k->bconv, conv_at);
+			break;
+		}
+		if (row_bytes + MY_SINK_PACKET_SLACK > k->packet_max) {
+			describe_key(p, rows[m], false, key, sizeof(key));
+			return err_set(e, FERRY_ECONFIG, "could not write %s "
+				       "(%s): the row needs %zu bytes, more "
+				       "than the target's max_allowed_packet "
+				       "(%zu): raise it", p->tt->qname.data,
+				       key, row_bytes, k->packet_max);
+		}
+		bytes += row_bytes;
+	}
+	/* bconv is complete: now its addresses hold */
+	for (uint32_t j = 0; j < ncols; j++) {
+		size_t at = (size_t)j * MY_SINK_BULK_MAX;
+
+		for (size_t r = 0; r < m; r++)
+			if (k->boff[at + r] != SIZE_MAX)
+				k->bval[at + r] = k->bconv.data +
+						  k->boff[at + r];
+	}
+	*taken = m;
+	return 0;
+}
+
+/* One array execution of the plan's upsert with the filled arrays. */
+static int bulk_execute(struct my_sink *k, const struct plan *p, size_t m)
+{
+	unsigned int size = (unsigned int)m;
+
+	memset(k->bbind, 0, p->desc->ncols * sizeof(*k->bbind));
+	for (uint32_t j = 0; j < p->desc->ncols; j++) {
+		MYSQL_BIND *b = &k->bbind[j];
+		size_t at = (size_t)j * MY_SINK_BULK_MAX;
+
+		b->buffer_type = p->desc->cols[j].type == DATUM_T_BYTES
+					 ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+		b->buffer = &k->bval[at];
+		b->length = &k->blen[at];
+		b->u.indicator = &k->bind_null[at];
+	}
+	return mysql_stmt_attr_set(p->bulk, STMT_ATTR_ARRAY_SIZE, &size) ||
+	       mysql_stmt_bind_param(p->bulk, k->bbind) ||
+	       mysql_stmt_execute(p->bulk);
+}
+
+/* A long upsert run: what the batch holds goes first (source order),
+ * then the run as array executions. */
+static int send_upserts_bulk(struct my_sink *k, struct plan *p,
+			     struct change **rows, size_t n, struct err *e)
+{
+	size_t i = 0;
+	int rc;
+
+	rc = bulk_prepare(k, p, e);
+	if (!rc)
+		rc = batch_send(k, e);
+	if (rc)
+		return rc;
+	bulk_room(k, p->desc->ncols);
+	while (i < n) {
+		char key[200], what[320];
+		size_t m = 0;
+
+		rc = bulk_fill(k, p, rows + i, n - i, &m, e);
+		if (rc)
+			return rc;
+		if (bulk_execute(k, p, m)) {
+			describe_key(p, rows[i], false, key, sizeof(key));
+			if (m > 1)
+				snprintf(what, sizeof(what), "could not write "
+					 "%s (%s, first of %zu rows)",
+					 p->tt->qname.data, key, m);
+			else
+				snprintf(what, sizeof(what), "could not write "
+					 "%s (%s)", p->tt->qname.data, key);
+			return stmt_error(p->bulk, what, e);
+		}
+		k->st.statements++;
+		i += m;
+	}
+	return 0;
+}
+
+static int send_upserts_text(struct my_sink *k, struct plan *p,
+			     struct change **rows, size_t n, struct err *e)
 {
 	const struct run_sql rs = { &p->ins_head, p->ins_tail.data,
 				    p->ins_tail.len, "", SIZE_MAX, put_row,
 				    NULL };
 
 	return send_run(k, p, &rs, rows, n, e);
+}
+
+static int send_upserts(struct my_sink *k, struct plan *p,
+			struct change **rows, size_t n, struct err *e)
+{
+	if (k->bulk_rows && n >= k->bulk_rows)
+		return send_upserts_bulk(k, p, rows, n, e);
+	return send_upserts_text(k, p, rows, n, e);
 }
 
 /* DELETE FROM t WHERE a=1 AND b=2: for one row of a composite key,
@@ -1642,10 +1918,64 @@ static void my_sink_close(struct sink *base)
 	free(k->stmts);
 	free(k->run);
 	free(k->esc);
+	free(k->bbind);
+	free(k->bval);
+	free(k->blen);
+	free(k->bind_null);
+	free(k->boff);
+	buf_release(&k->bconv);
 	free(k->checkpoint_id);
 	if (k->conn)
 		mysql_close(k->conn);	/* an open transaction rolls back */
 	free(k);
+}
+
+/*
+ * A target whose binary log records statements takes none of ferry's
+ * writes: InnoDB logs READ COMMITTED transactions by row only (error
+ * 1665), and array binding is refused too (error 4033).  Said at start,
+ * not at the first write.
+ */
+static int binlog_check(struct my_sink *k, struct err *e)
+{
+	static const char sql[] =
+		"SELECT @@GLOBAL.log_bin, @@SESSION.binlog_format";
+	MYSQL_RES *r = NULL;
+	MYSQL_ROW row;
+	bool statement;
+	int rc;
+
+	rc = query_rows(k, sql, strlen(sql), &r,
+			"could not read the binary log format", e);
+	if (rc)
+		return rc;
+	row = mysql_fetch_row(r);
+	statement = row && row[0] && row[1] && strcmp(row[0], "1") == 0 &&
+		    strcasecmp(row[1], "STATEMENT") == 0;
+	mysql_free_result(r);
+	if (statement)
+		return err_set(e, FERRY_ECONFIG, "the target logs statements "
+			       "(binlog_format = STATEMENT), which InnoDB "
+			       "refuses for ferry's READ COMMITTED "
+			       "transactions: set binlog_format to MIXED or "
+			       "ROW on the target");
+	return 0;
+}
+
+/* May long upsert runs go by array binding?  The server must speak
+ * COM_STMT_BULK_EXECUTE: MariaDB 10.2 and later, not MySQL. */
+static bool bulk_supported(struct my_sink *k)
+{
+	unsigned long caps = 0, ext = 0;
+
+	return !mariadb_get_infov(k->conn,
+				  MARIADB_CONNECTION_SERVER_CAPABILITIES,
+				  &caps) &&
+	       !mariadb_get_infov(k->conn,
+				  MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES,
+				  &ext) &&
+	       !(caps & CLIENT_MYSQL) &&
+	       (ext & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32));
 }
 
 /*
@@ -1883,9 +2213,14 @@ static int my_session(struct my_sink *k, struct err *e)
 			       "is %zu bytes: too small", k->packet_max);
 	k->stmt_max = k->packet_max / 2 < MY_SINK_STMT_CAP
 			      ? k->packet_max / 2 : MY_SINK_STMT_CAP;
+	rc = binlog_check(k, e);
+	if (rc)
+		return rc;
+	if (!bulk_supported(k))
+		k->bulk_rows = 0;
 	log_debug("sink", "connected server=\"%s\" max_allowed_packet=%zu "
-		  "upsert=%s", info ? info : "?", k->packet_max,
-		  k->row_alias ? "row-alias" : "values()");
+		  "upsert=%s bulk_rows=%zu", info ? info : "?", k->packet_max,
+		  k->row_alias ? "row-alias" : "values()", k->bulk_rows);
 	return 0;
 }
 
@@ -1903,6 +2238,9 @@ int mysql_sink_open(const struct sink_params *p, struct sink **out,
 	k->stmt_max = k->packet_max / 2;
 	buf_init(&k->sql, 0);
 	buf_init(&k->one, 0);
+	buf_init(&k->bconv, 0);
+	k->bulk_rows = p->mysql_bulk_rows ? p->mysql_bulk_rows
+					  : MY_SINK_BULK_ROWS;
 	rc = my_connect(k, p, e);
 	if (!rc)
 		rc = my_session(k, e);

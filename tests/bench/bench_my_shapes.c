@@ -1,6 +1,6 @@
 /*
  * bench_my_shapes.c - what the statement shape costs a MariaDB target:
- * the same rows written three ways.
+ * the same rows written four ways.
  *
  *   bench_my_shapes CONN SERVER_PID [ROWS]
  *
@@ -17,6 +17,9 @@
  *                   executed with 1000-row parameter arrays
  *                   (STMT_ATTR_ARRAY_SIZE: MariaDB's COM_STMT_BULK_EXECUTE,
  *                   binary values, no SQL parsing per row)
+ *   bulk-upsert, all text
+ *                   the same with every value bound as a string (numbers
+ *                   too): what a sink holding text values sends
  *   load-data       LOAD DATA LOCAL INFILE from memory (no upsert: a row
  *                   that is there already would be an error or, with
  *                   REPLACE, a delete + insert)
@@ -149,7 +152,7 @@ static int inf_error(void *ptr, char *msg, unsigned int n)
 	return 1;
 }
 
-enum shape { VALUES_UPSERT, BULK_UPSERT, LOAD_DATA };
+enum shape { VALUES_UPSERT, BULK_UPSERT, BULK_TEXT, LOAD_DATA };
 
 static void run(enum shape sh, const char *name, long long rows)
 {
@@ -163,6 +166,9 @@ static void run(enum shape sh, const char *name, long long rows)
 	/* column-wise array binding: strings go as arrays of pointers */
 	static char *note_p[PER_STMT], *created_p[PER_STMT];
 	static char *amount_p[PER_STMT], *ts_p[PER_STMT];
+	static char id_t[PER_STMT][24], a_t[PER_STMT][24], b_t[PER_STMT][24];
+	static char *id_p[PER_STMT], *a_p[PER_STMT], *b_p[PER_STMT];
+	static unsigned long id_len[PER_STMT], a_len[PER_STMT], b_len[PER_STMT];
 	MYSQL_STMT *st = NULL;
 	char table[64];
 	double c0, c1;
@@ -176,7 +182,7 @@ static void run(enum shape sh, const char *name, long long rows)
 		 "NULL, created datetime(6) NOT NULL, amount decimal(12,2) NOT "
 		 "NULL, src_ts datetime(6) NOT NULL) ENGINE=InnoDB", table);
 	exec_ok(sql);
-	if (sh == BULK_UPSERT) {
+	if (sh == BULK_UPSERT || sh == BULK_TEXT) {
 		unsigned int size = PER_STMT;
 		MYSQL_BIND b[NCOL];
 
@@ -185,6 +191,9 @@ static void run(enum shape sh, const char *name, long long rows)
 			created_p[i] = created[i];
 			amount_p[i] = amounts[i];
 			ts_p[i] = ts[i];
+			id_p[i] = id_t[i];
+			a_p[i] = a_t[i];
+			b_p[i] = b_t[i];
 		}
 		st = mysql_stmt_init(m);
 		snprintf(sql, sizeof(sql), "INSERT INTO %s (%s) VALUES "
@@ -211,6 +220,18 @@ static void run(enum shape sh, const char *name, long long rows)
 		b[6].buffer_type = MYSQL_TYPE_STRING;
 		b[6].buffer = ts_p;
 		b[6].length = ts_len;
+		if (sh == BULK_TEXT) {
+			/* every value as text, as a sink holding text would */
+			b[0].buffer_type = MYSQL_TYPE_STRING;
+			b[0].buffer = id_p;
+			b[0].length = id_len;
+			b[1].buffer_type = MYSQL_TYPE_STRING;
+			b[1].buffer = a_p;
+			b[1].length = a_len;
+			b[2].buffer_type = MYSQL_TYPE_STRING;
+			b[2].buffer = b_p;
+			b[2].length = b_len;
+		}
 		if (mysql_stmt_bind_param(st, b))
 			die(mysql_stmt_error(st));
 	}
@@ -238,10 +259,16 @@ static void run(enum shape sh, const char *name, long long rows)
 			}
 			snprintf(sql + n, sizeof(sql) - n, "%s", upd);
 			exec_ok(sql);
-		} else if (sh == BULK_UPSERT) {
+		} else if (sh == BULK_UPSERT || sh == BULK_TEXT) {
 			for (int i = 0; i < PER_STMT; i++) {
 				long long id = base + i;
 
+				id_len[i] = (unsigned long)snprintf(id_t[i],
+					sizeof(id_t[i]), "%lld", id);
+				a_len[i] = (unsigned long)snprintf(a_t[i],
+					sizeof(a_t[i]), "%lld", id % 1000);
+				b_len[i] = (unsigned long)snprintf(b_t[i],
+					sizeof(b_t[i]), "%lld", (id * 7) % 100000);
 				ids[i] = id;
 				as[i] = (int)(id % 1000);
 				bs[i] = (int)((id * 7) % 100000);
@@ -318,6 +345,7 @@ int main(int argc, char **argv)
 	       PER_STMT, PER_TXN);
 	run(VALUES_UPSERT, "values-upsert (ferry)", rows);
 	run(BULK_UPSERT, "bulk-upsert", rows);
+	run(BULK_TEXT, "bulk-upsert, all text", rows);
 	run(LOAD_DATA, "load-data", rows);
 	mysql_close(m);
 	return 0;

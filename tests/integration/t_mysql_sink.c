@@ -1,8 +1,9 @@
 /*
  * t_mysql_sink.c - the MySQL/MariaDB writer against the throwaway MariaDB
  * of tests/run.sh: upsert, update, delete, truncate and key-change round
- * trips, merged multi-row statements, partial updates, the stored value
- * of every common type, the checkpoint committed with the data, long
+ * trips, merged multi-row statements, upsert runs by array binding
+ * (MariaDB) and as SQL text, partial updates, the stored value of every
+ * common type both ways, the checkpoint committed with the data, long
  * transactions streamed yet atomic, statements cut at max_allowed_packet,
  * clear errors for bad values, missing tables and a killed connection,
  * TLS modes, and (printed, not asserted) the write rate.
@@ -39,6 +40,12 @@ static struct config_db target_db(void)
 	return db;
 }
 
+/* The array-binding threshold of the sinks opened next (0: the sink's
+ * default); a test about one way of writing upserts sets it. */
+static size_t bulk_rows;
+#define BULK_ALWAYS ((size_t)1)
+#define BULK_NEVER SIZE_MAX
+
 static int open_sink_db(const struct config_db *db, const char *id,
 			size_t txn_memory, struct sink **k, struct err *e)
 {
@@ -46,6 +53,7 @@ static int open_sink_db(const struct config_db *db, const char *id,
 
 	memset(&p, 0, sizeof(p));
 	p.db = db;
+	p.mysql_bulk_rows = bulk_rows;
 	p.password = harness_env("FERRY_TEST_MY_PASSWORD");
 	p.checkpoint_id = id;
 	p.txn_memory = txn_memory;
@@ -373,6 +381,89 @@ TEST(neighbours_merge_into_multi_row_statements_in_source_order)
 	mysql_close(m);
 }
 
+/* Upserts of n rows (ids from first) into `t` in one transaction;
+ * returns the statements it took. */
+static uint64_t upsert_run(struct sink *k, struct table_desc *t, int first,
+			   int n, const char *name)
+{
+	uint64_t s0 = statements(k);
+
+	apply(k, begin());
+	for (int i = first; i < first + n; i++) {
+		char id[16], num[16];
+
+		snprintf(id, sizeof(id), "%d", i);
+		snprintf(num, sizeof(num), "%d", i * 10);
+		apply(k, ins(t, V(id, i % 3 ? name : NULL, num)));
+	}
+	apply(k, commit_at((uint64_t)first));
+	flush(k);
+	return statements(k) - s0;
+}
+
+/* Prepared-statement executions of the whole server so far (tests run
+ * one at a time). */
+static long executions(MYSQL *root)
+{
+	MYSQL_RES *r;
+	MYSQL_ROW row;
+	long n;
+
+	CHECK(mysql_query(root, "SHOW GLOBAL STATUS LIKE "
+			  "'Com_stmt_execute'") == 0);
+	r = mysql_store_result(root);
+	CHECK(r != NULL);
+	row = mysql_fetch_row(r);
+	CHECK(row != NULL && row[1] != NULL);
+	n = atol(row[1]);
+	mysql_free_result(r);
+	return n;
+}
+
+TEST(long_upsert_runs_go_by_array_binding_short_ones_as_text)
+{
+	MYSQL *m = my_open(false), *root = my_open(true);
+	struct table_desc *t = basic_table(m, "ab");
+	struct sink *k = open_sink("t-ab", 0);
+	long x0;
+
+	/* 7 rows: one multi-row statement in the batch with START,
+	 * checkpoint and COMMIT */
+	x0 = executions(root);
+	CHECK_U64_EQ(upsert_run(k, t, 1, 7, "a"), 4);
+	CHECK_INT_EQ(executions(root) - x0, 0);
+	/* 8 rows: START sent first, then one array execution, then
+	 * checkpoint and COMMIT */
+	x0 = executions(root);
+	CHECK_U64_EQ(upsert_run(k, t, 8, 8, "b"), 4);
+	CHECK_INT_EQ(executions(root) - x0, 1);
+	CHECK_SQL(m, "b:N:b:b:N:b:b:N", "SELECT GROUP_CONCAT(IFNULL(name, "
+		  "'N') ORDER BY id SEPARATOR ':') FROM ab WHERE id >= 8");
+	/* rows already there are updated, a repeated key takes the later
+	 * row, NULLs stay NULL */
+	apply(k, begin());
+	for (int i = 1; i <= 16; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "%d", i);
+		apply(k, ins(t, V(id, "c", "0")));
+	}
+	apply(k, ins(t, V("3", "again", NULL)));
+	apply(k, commit_at(100));
+	flush(k);
+	CHECK_SQL(m, "15", "SELECT COUNT(*) FROM ab WHERE id <> 3 AND "
+		  "name = 'c' AND n = 0");
+	CHECK_SQL(m, "again:N", "SELECT CONCAT_WS(':', name, IFNULL(n, 'N')) "
+		  "FROM ab WHERE id = 3");
+	CHECK_SQL(m, "16", "SELECT COUNT(*) FROM ab");
+	CHECK_SQL(m, "16", "SELECT COUNT(*) FROM ab WHERE extra = 'dflt'");
+
+	sink_close(k);
+	table_desc_unref(t);
+	mysql_close(root);
+	mysql_close(m);
+}
+
 TEST(a_key_change_moves_the_row)
 {
 	MYSQL *m = my_open(false);
@@ -569,11 +660,11 @@ static const struct colspec type_cols[] = {
 #define TEXT_4B "a\xF0\x9F\x98\x80\xC3\xBC\xF0\x9F\x9A\x80"
 #define TEXT_ESC "it's \"q\" \\ back\nslash\r\x1a end; -- not sql"
 
-TEST(every_common_type_stores_the_exact_value)
+static void every_common_type(size_t bulk)
 {
-	MYSQL *m = my_open(false);
+	MYSQL *m;
 	struct table_desc *t = mk_table("ty", type_cols, NTYPE_COLS);
-	struct sink *k = open_sink("t-ty", 0);
+	struct sink *k;
 	unsigned char bytes[256];
 	char hex[513];
 	struct change *c;
@@ -581,6 +672,10 @@ TEST(every_common_type_stores_the_exact_value)
 	MYSQL_ROW rw;
 	unsigned long *lens;
 
+	bulk_rows = bulk;
+	m = my_open(false);
+	k = open_sink("t-ty", 0);
+	bulk_rows = 0;
 	my_do(m, "DROP TABLE IF EXISTS ty");
 	my_do(m, "CREATE TABLE ty (id int PRIMARY KEY, i int, iu int unsigned, "
 		 "bi bigint, biu bigint unsigned, ti tinyint, "
@@ -686,6 +781,16 @@ TEST(every_common_type_stores_the_exact_value)
 	mysql_close(m);
 }
 
+TEST(every_common_type_stores_the_exact_value_as_sql_text)
+{
+	every_common_type(BULK_NEVER);
+}
+
+TEST(every_common_type_stores_the_exact_value_by_array_binding)
+{
+	every_common_type(BULK_ALWAYS);
+}
+
 TEST(values_mysql_cannot_store_are_data_errors_naming_table_and_key)
 {
 	static const struct {
@@ -748,14 +853,18 @@ TEST(values_mysql_cannot_store_are_data_errors_naming_table_and_key)
 	mysql_close(m);
 }
 
-TEST(a_failing_statement_names_table_key_and_server_error)
+static void a_failing_statement(size_t bulk)
 {
 	MYSQL *m = my_open(false);
 	struct table_desc *t = basic_table(m, "fs");
-	struct sink *k = open_sink("t-fs", 0);
+	struct sink *k;
 	struct checkpoint cp;
 	struct err e;
 	char *v;
+
+	bulk_rows = bulk;
+	k = open_sink("t-fs", 0);
+	bulk_rows = 0;
 
 	apply(k, begin());
 	apply(k, ins(t, V("1", "ok", "1")));
@@ -771,8 +880,8 @@ TEST(a_failing_statement_names_table_key_and_server_error)
 	apply(k, commit_at(30));
 	CHECK_INT_EQ(sink_flush(k, &e), FERRY_ESQL);
 	CHECK_STR_CONTAINS(e.msg, "could not write `fs` (id=2, first of 3 "
-			   "rows): Data too long for column 'name' at row 2 "
-			   "(errno 1406)");
+			   "rows): Data too long for column 'name' at row ");
+	CHECK_STR_CONTAINS(e.msg, "(errno 1406)");
 	/* nothing of the batch, nor its checkpoint, is there */
 	v = ROWS3(m, "fs", "id", "name", "n");
 	CHECK_STR_EQ(v, "1:ok:1");
@@ -791,6 +900,16 @@ TEST(a_failing_statement_names_table_key_and_server_error)
 	sink_close(k);
 	table_desc_unref(t);
 	mysql_close(m);
+}
+
+TEST(a_failing_statement_names_table_key_and_server_error)
+{
+	a_failing_statement(BULK_NEVER);
+}
+
+TEST(a_failing_array_execution_names_table_key_and_server_error)
+{
+	a_failing_statement(BULK_ALWAYS);
 }
 
 TEST(a_missing_table_or_key_is_a_config_error_naming_it)
@@ -1032,7 +1151,10 @@ TEST(a_long_transaction_streams_and_commits_atomically)
 
 /* ---- statement size ---------------------------------------------------- */
 
-TEST(statements_are_cut_below_half_of_max_allowed_packet)
+/* `min_statements`: what the 60 rows of 100 KiB need at least, with
+ * START, checkpoint and COMMIT. */
+static void cut_below_half_of_max_allowed_packet(size_t bulk,
+						 uint64_t min_statements)
 {
 	enum { ROWS = 60, ROW_BYTES = 100 << 10 };
 	MYSQL *m = my_open(false), *root = my_open(true);
@@ -1051,7 +1173,9 @@ TEST(statements_are_cut_below_half_of_max_allowed_packet)
 	/* the sink's session takes the global value at connect */
 	my_do(root, "SET GLOBAL max_allowed_packet = 2097152");
 	the_db = target_db();
+	bulk_rows = bulk;
 	rc = open_sink_db(&the_db, "t-pk", 0, &k, &e);
+	bulk_rows = 0;
 	my_do(root, "SET GLOBAL max_allowed_packet = 67108864");
 	CHECK_OK(rc, e);
 	s0 = statements(k);
@@ -1072,10 +1196,8 @@ TEST(statements_are_cut_below_half_of_max_allowed_packet)
 	CHECK_SQL(m, "60", "SELECT COUNT(*) FROM pk");
 	CHECK_SQL(m, "6144000", "SELECT SUM(LENGTH(v)) FROM pk");
 	CHECK_SQL(m, "30", "SELECT COUNT(*) FROM pk WHERE v LIKE '''%%'''");
-	/* 9 MB escaped in statements of at most 1 MiB: at least 9, plus
-	 * START, checkpoint, COMMIT */
-	CHECK_MSG(statements(k) - s0 >= 12, "%" PRIu64 " statements",
-		  statements(k) - s0);
+	CHECK_MSG(statements(k) - s0 >= min_statements, "%" PRIu64
+		  " statements", statements(k) - s0);
 
 	/* one row larger than max_allowed_packet cannot be written */
 	apply(k, begin());
@@ -1094,6 +1216,18 @@ TEST(statements_are_cut_below_half_of_max_allowed_packet)
 	table_desc_unref(t);
 	mysql_close(root);
 	mysql_close(m);
+}
+
+TEST(statements_are_cut_below_half_of_max_allowed_packet)
+{
+	/* 9 MB escaped in statements of at most 1 MiB: at least 9 */
+	cut_below_half_of_max_allowed_packet(BULK_NEVER, 9 + 3);
+}
+
+TEST(array_executions_are_cut_below_half_of_max_allowed_packet)
+{
+	/* 6 MB unescaped in executions of at most 1 MiB: at least 6 */
+	cut_below_half_of_max_allowed_packet(BULK_ALWAYS, 6 + 3);
 }
 
 /* ---- connection --------------------------------------------------------- */
@@ -1217,6 +1351,31 @@ TEST(a_wrong_password_is_a_clear_connect_error)
 	CHECK_STR_CONTAINS(e.msg, "could not connect to MySQL at 127.0.0.1:");
 	CHECK_STR_CONTAINS(e.msg, "Access denied");
 	CHECK_STR_CONTAINS(e.msg, "(errno 1045)");
+}
+
+TEST(a_target_logging_statements_is_a_config_error_at_start)
+{
+	MYSQL *root = my_open(true);
+	struct sink *k = NULL;
+	struct err e;
+	int rc;
+
+	/* the sink's session takes the global value at connect */
+	my_do(root, "SET GLOBAL binlog_format = 'STATEMENT'");
+	the_db = target_db();
+	rc = open_sink_db(&the_db, "t-stmt", 0, &k, &e);
+	my_do(root, "SET GLOBAL binlog_format = 'ROW'");
+	CHECK_INT_EQ(rc, FERRY_ECONFIG);
+	CHECK(k == NULL);
+	CHECK_STR_CONTAINS(e.msg, "binlog_format = STATEMENT");
+	CHECK_STR_CONTAINS(e.msg, "set binlog_format to MIXED or ROW");
+	/* MIXED logs ferry's transactions by row: fine */
+	my_do(root, "SET GLOBAL binlog_format = 'MIXED'");
+	rc = open_sink_db(&the_db, "t-stmt", 0, &k, &e);
+	my_do(root, "SET GLOBAL binlog_format = 'ROW'");
+	CHECK_OK(rc, e);
+	sink_close(k);
+	mysql_close(root);
 }
 
 /* ---- rate (printed, not asserted) ------------------------------------- */
