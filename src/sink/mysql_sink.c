@@ -6,12 +6,14 @@
  * START TRANSACTION, the batch as few multi-row statements as source order
  * allows, the checkpoint, and COMMIT.
  *
- * Why this method: Connector/C has no pipeline mode and its prepared
- * statements bind one row per execution, so the fast way to write many
- * rows is one big SQL text per statement, with every value escaped by
+ * Why this method: Connector/C has no pipeline mode, so the fast way to
+ * write a few rows is SQL text, with every value escaped by
  * mysql_real_escape_string() on the connection (charset utf8mb4, set at
  * connect) or, for numbers, dates and booleans, checked and written as a
- * literal.  Several statements then go in one round trip as a
+ * literal; the fast way to write many is one prepared statement executed
+ * with parameter arrays, which MariaDB (not MySQL) takes in one round
+ * trip: long upsert runs go that way (see "upserts by array binding").
+ * Several text statements go in one round trip as a
  * multi-statement query (CLIENT_MULTI_STATEMENTS; the server stops at the
  * first failing statement, and counting results tells which it was), so
  * a small flush is one round trip and interleaved single-row changes cost
