@@ -138,6 +138,13 @@ struct my_sink {
 	size_t boundary;	/* ops[0..boundary) end with a COMMIT */
 	size_t partial_bytes;	/* held after the boundary */
 	bool txn_open;		/* START TRANSACTION has been executed */
+	bool streamed;		/* and rows of an unfinished transaction
+				   went into it */
+	bool refused;		/* the last server error refused a row */
+	/* where rows the target refuses go (see sink_params) */
+	int (*reject)(void *ctx, const struct change *c, const char *reason,
+		      struct err *e);
+	void *reject_ctx;
 
 	/* the multi-statement batch being built */
 	struct buf sql;
@@ -208,14 +215,43 @@ static int errno_error(unsigned int no, const char *msg, const char *what,
 		       "%s: %s (errno %u)", what, msg && *msg ? msg : "?", no);
 }
 
-static int my_error(MYSQL *m, const char *what, struct err *e)
+/*
+ * Did the server refuse a row for what it holds (a value it will not
+ * take, a constraint it breaks) rather than fail the batch?  SQLSTATE
+ * classes 22 (data) and 23 (integrity), and the strict-mode value errors
+ * MySQL files under HY000.
+ */
+static bool refused_row(unsigned int no, const char *sqlstate)
 {
-	return errno_error(mysql_errno(m), mysql_error(m), what, e);
+	switch (no) {
+	case ER_TRUNCATED_WRONG_VALUE:			/* 1292 */
+	case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:	/* 1366 */
+	case ER_NO_DEFAULT_FOR_FIELD:			/* 1364 */
+	case ER_WARN_DATA_OUT_OF_RANGE:			/* 1264 */
+	case 3819:	/* MySQL 8: check constraint violated */
+		return true;
+	default:
+		return sqlstate && (strncmp(sqlstate, "22", 2) == 0 ||
+				    strncmp(sqlstate, "23", 2) == 0);
+	}
 }
 
-static int stmt_error(MYSQL_STMT *s, const char *what, struct err *e)
+/* The connection's last error; remembers whether it refused a row. */
+static int my_error(struct my_sink *k, const char *what, struct err *e)
 {
-	return errno_error(mysql_stmt_errno(s), mysql_stmt_error(s), what, e);
+	unsigned int no = mysql_errno(k->conn);
+
+	k->refused = refused_row(no, mysql_sqlstate(k->conn));
+	return errno_error(no, mysql_error(k->conn), what, e);
+}
+
+static int stmt_error(struct my_sink *k, MYSQL_STMT *s, const char *what,
+		      struct err *e)
+{
+	unsigned int no = mysql_stmt_errno(s);
+
+	k->refused = refused_row(no, mysql_stmt_sqlstate(s));
+	return errno_error(no, mysql_stmt_error(s), what, e);
 }
 
 /* ---- quoting and values ----------------------------------------------- */
@@ -673,10 +709,10 @@ static int query_rows(struct my_sink *k, const char *sql, size_t len,
 		      MYSQL_RES **out, const char *what, struct err *e)
 {
 	if (mysql_real_query(k->conn, sql, (unsigned long)len))
-		return my_error(k->conn, what, e);
+		return my_error(k, what, e);
 	*out = mysql_store_result(k->conn);
 	if (!*out)
-		return my_error(k->conn, what, e);
+		return my_error(k, what, e);
 	return 0;
 }
 
@@ -994,7 +1030,7 @@ static int batch_send(struct my_sink *k, struct err *e)
 	if (k->nstmts == 0)
 		return 0;
 	if (mysql_real_query(k->conn, k->sql.data, (unsigned long)k->sql.len)) {
-		rc = my_error(k->conn, k->stmts[0].what, e);
+		rc = my_error(k, k->stmts[0].what, e);
 		goto out;
 	}
 	for (;;) {
@@ -1003,7 +1039,7 @@ static int batch_send(struct my_sink *k, struct err *e)
 		if (r)
 			mysql_free_result(r);
 		else if (mysql_field_count(k->conn)) {
-			rc = my_error(k->conn, k->stmts[idx].what, e);
+			rc = my_error(k, k->stmts[idx].what, e);
 			goto out;
 		}
 		st = mysql_next_result(k->conn);
@@ -1011,7 +1047,7 @@ static int batch_send(struct my_sink *k, struct err *e)
 			break;
 		idx++;
 		if (st > 0) {
-			rc = my_error(k->conn, idx < k->nstmts
+			rc = my_error(k, idx < k->nstmts
 					       ? k->stmts[idx].what
 					       : "could not write to the target",
 				      e);
@@ -1302,14 +1338,14 @@ static int bulk_prepare(struct my_sink *k, struct plan *p, struct err *e)
 		return err_set(e, FERRY_EFULL, "statement too long");
 	p->bulk = mysql_stmt_init(k->conn);
 	if (!p->bulk)
-		return my_error(k->conn, "could not prepare an upsert", e);
+		return my_error(k, "could not prepare an upsert", e);
 	if (mysql_stmt_prepare(p->bulk, k->one.data,
 			       (unsigned long)k->one.len)) {
 		char what[320];
 
 		snprintf(what, sizeof(what), "could not prepare the upsert "
 			 "of %s", p->tt->qname.data);
-		rc = stmt_error(p->bulk, what, e);
+		rc = stmt_error(k, p->bulk, what, e);
 		mysql_stmt_close(p->bulk);
 		p->bulk = NULL;
 	}
@@ -1448,7 +1484,7 @@ static int send_upserts_bulk(struct my_sink *k, struct plan *p,
 			else
 				snprintf(what, sizeof(what), "could not write "
 					 "%s (%s)", p->tt->qname.data, key);
-			return stmt_error(p->bulk, what, e);
+			return stmt_error(k, p->bulk, what, e);
 		}
 		k->st.statements++;
 		i += m;
@@ -1705,6 +1741,7 @@ static void abort_txn(struct my_sink *k)
 		log_debug("sink", "rollback failed: %s (errno %u)",
 			  mysql_error(k->conn), mysql_errno(k->conn));
 	k->txn_open = false;
+	k->streamed = false;
 }
 
 static void free_ops(struct my_sink *k, size_t n)
@@ -1754,6 +1791,13 @@ static int my_sink_apply(struct sink *base, struct change *c, struct err *e)
 		rc = plan_for(k, c->table, &p, e);
 		if (!rc)
 			rc = check_values(k, p, c, e);
+		if (rc == FERRY_EDATA && k->reject) {
+			/* a value MySQL cannot store: the row is set aside,
+			 * the rest of its transaction goes on */
+			rc = k->reject(k->reject_ctx, c, e->msg, e);
+			change_free(c);
+			return rc;
+		}
 		if (rc) {
 			change_free(c);
 			return rc;
@@ -1778,6 +1822,8 @@ static int my_sink_apply(struct sink *base, struct change *c, struct err *e)
 		rc = batch_send(k, e);
 	if (rc)
 		abort_txn(k);
+	else
+		k->streamed = true;
 	free_ops(k, k->nops);
 	k->partial_bytes = 0;
 	return rc;
@@ -1855,6 +1901,74 @@ static int send_checkpoint(struct my_sink *k, size_t upto, struct err *e)
 	return batch_add(k, "could not write the checkpoint", e);
 }
 
+static int flush_batch(struct my_sink *k, size_t upto, struct err *e)
+{
+	int rc = ensure_txn(k, e);
+
+	if (!rc)
+		rc = send_range(k, 0, upto, e);
+	if (!rc)
+		rc = send_checkpoint(k, upto, e);
+	if (!rc)
+		rc = batch_add_simple(k, "COMMIT", "could not commit", e);
+	if (!rc)
+		rc = batch_send(k, e);
+	return rc;
+}
+
+/*
+ * The batch again, each row under a savepoint: a row the target refuses
+ * is rolled back to its savepoint and handed to the reject callback; the
+ * others, the checkpoint and COMMIT go through.  A round trip per row, but
+ * only for a batch that held a bad row.  A savepoint of the same name
+ * replaces the one before, so none is released.
+ */
+static int flush_careful(struct my_sink *k, size_t upto, struct err *e)
+{
+	uint64_t rejected = 0;
+	struct err re;
+	int rc;
+
+	rc = ensure_txn(k, e);
+	for (size_t i = 0; i < upto && !rc; i++) {
+		if (classify(k->ops[i]) == OP_NONE)
+			continue;
+		err_clear(&re);
+		k->refused = false;
+		rc = batch_add_simple(k, "SAVEPOINT ferry_row",
+				      "could not set a savepoint", &re);
+		if (!rc)
+			rc = send_range(k, i, i + 1, &re);
+		if (!rc)
+			rc = batch_send(k, &re);
+		if (rc && k->refused) {
+			batch_reset(k);
+			rc = batch_add_simple(k, "ROLLBACK TO SAVEPOINT "
+					      "ferry_row", "could not roll "
+					      "back to a savepoint", e);
+			if (!rc)
+				rc = batch_send(k, e);
+			if (!rc)
+				rc = k->reject(k->reject_ctx, k->ops[i],
+					       re.msg, e);
+			rejected++;
+			continue;
+		}
+		if (rc)
+			*e = re;
+	}
+	if (!rc)
+		rc = send_checkpoint(k, upto, e);
+	if (!rc)
+		rc = batch_add_simple(k, "COMMIT", "could not commit", e);
+	if (!rc)
+		rc = batch_send(k, e);
+	if (!rc)
+		log_warn("sink", "batch applied row by row rows=%zu "
+			 "rejected=%" PRIu64, upto, rejected);
+	return rc;
+}
+
 static int my_sink_flush(struct sink *base, struct err *e)
 {
 	struct my_sink *k = (struct my_sink *)base;
@@ -1865,18 +1979,18 @@ static int my_sink_flush(struct sink *base, struct err *e)
 	 * until its COMMIT arrives */
 	if (upto == 0)
 		return 0;
-	rc = ensure_txn(k, e);
-	if (!rc)
-		rc = send_range(k, 0, upto, e);
-	if (!rc)
-		rc = send_checkpoint(k, upto, e);
-	if (!rc)
-		rc = batch_add_simple(k, "COMMIT", "could not commit", e);
-	if (!rc)
-		rc = batch_send(k, e);
+	k->refused = false;
+	rc = flush_batch(k, upto, e);
+	if (rc && k->refused && k->reject && !k->streamed) {
+		abort_txn(k);
+		log_warn("sink", "%s; applying the batch row by row to set "
+			 "the refused rows aside", e->msg);
+		rc = flush_careful(k, upto, e);
+	}
 	if (rc)
 		abort_txn(k);
 	k->txn_open = false;
+	k->streamed = false;
 	if (!rc)
 		k->st.commits++;
 	free_ops(k, upto);
@@ -2013,7 +2127,7 @@ static int my_sink_reserve_ids(struct sink *base, int64_t floor,
 		m = snprintf(q, sizeof(q), "ALTER TABLE `%s` AUTO_INCREMENT = %"
 			     PRId64, row[0], floor);
 		if (mysql_real_query(k->conn, q, (unsigned long)m))
-			rc = my_error(k->conn, "could not move an "
+			rc = my_error(k, "could not move an "
 				      "AUTO_INCREMENT", e);
 		moved++;
 	}
@@ -2243,6 +2357,8 @@ int mysql_sink_open(const struct sink_params *p, struct sink **out,
 	buf_init(&k->bconv, 0);
 	k->bulk_rows = p->mysql_bulk_rows ? p->mysql_bulk_rows
 					  : MY_SINK_BULK_ROWS;
+	k->reject = p->reject;
+	k->reject_ctx = p->reject_ctx;
 	rc = my_connect(k, p, e);
 	if (!rc)
 		rc = my_session(k, e);

@@ -533,11 +533,14 @@ int transform_reject(struct transform *t, const struct change *c,
 {
 	struct state_reject r = { 0 };
 	struct state_txn *tx;
-	char table[300], pos[POS_TEXT_MAX];
+	char table[300], pos[POS_TEXT_MAX], why[ERR_MSG_MAX];
 	struct timespec ts;
 	uint64_t id;
 	int rc;
 
+	/* callers pass e->msg: a copy, before anything writes to e */
+	snprintf(why, sizeof(why), "%s", reason);
+	reason = why;
 	if (!t->env.state_txn)
 		return err_set(e, FERRY_EDATA, "%s", reason);
 	rc = t->env.state_txn(t->env.ctx, &tx, e);
