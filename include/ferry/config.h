@@ -68,6 +68,7 @@ struct config {
 	size_t nprojects;	/* 0 = every project */
 	int batch_max_rows;
 	int batch_max_delay_ms;
+	int batch_bulk_min_rows;	/* MariaDB array binding; 0: never */
 	int queue_max_changes;	/* reader -> apply queue, in changes */
 	size_t queue_max_bytes;	/* ... and in bytes */
 	size_t txn_max_bytes;	/* source txn kept in memory before spilling */

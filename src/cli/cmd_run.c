@@ -416,6 +416,9 @@ static int run_once(const struct config *cfg, const struct mapping *map,
 	kp.checkpoint_id = id;
 	kp.txn_memory = cfg->txn_max_bytes;
 	kp.application_name = "ferry";
+	kp.mysql_bulk_rows = cfg->batch_bulk_min_rows > 0
+				     ? (size_t)cfg->batch_bulk_min_rows
+				     : SIZE_MAX;
 	kp.reject = reject_cb;
 	kp.reject_ctx = r;
 	rc = sink_open(&kp, &r->sink, e);

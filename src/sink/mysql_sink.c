@@ -1319,8 +1319,9 @@ static int send_run(struct my_sink *k, const struct plan *p,
  * prepared once and executed with parameter arrays, it parses nothing
  * per row.  bench_my_shapes measures it: about half the server CPU per
  * row (MariaDB 10.11), which is what bounds a MariaDB target.  Values
- * go as the text they are (numbers too: the server converts them as
- * cheaply as it reads a literal), bytes as binary.
+ * go as the text they are (the server converts text as cheaply as it
+ * reads a literal), typed as SQL text would have typed them (see
+ * bind_type()), bytes as binary.
  */
 static int bulk_prepare(struct my_sink *k, struct plan *p, struct err *e)
 {
@@ -1433,6 +1434,28 @@ static int bulk_fill(struct my_sink *k, const struct plan *p,
 	return 0;
 }
 
+/*
+ * How a column's text goes: as a string, unless SQL text would have
+ * written it bare.  A number must reach the server as a number: the
+ * string '0' is the year 2000 to a YEAR column, the number 0 is 0000.
+ * DECIMAL parameters carry their digits as text, exactly; floats stay
+ * strings, because DECIMAL has no room for 1e308 (a string is converted
+ * to double the way a float literal is).
+ */
+static enum enum_field_types bind_type(enum datum_type t)
+{
+	switch (t) {
+	case DATUM_T_BYTES:
+		return MYSQL_TYPE_BLOB;
+	case DATUM_T_INT:
+	case DATUM_T_NUMERIC:
+	case DATUM_T_BOOL:
+		return MYSQL_TYPE_NEWDECIMAL;
+	default:
+		return MYSQL_TYPE_STRING;
+	}
+}
+
 /* One array execution of the plan's upsert with the filled arrays. */
 static int bulk_execute(struct my_sink *k, const struct plan *p, size_t m)
 {
@@ -1443,8 +1466,7 @@ static int bulk_execute(struct my_sink *k, const struct plan *p, size_t m)
 		MYSQL_BIND *b = &k->bbind[j];
 		size_t at = (size_t)j * MY_SINK_BULK_MAX;
 
-		b->buffer_type = p->desc->cols[j].type == DATUM_T_BYTES
-					 ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+		b->buffer_type = bind_type(p->desc->cols[j].type);
 		b->buffer = &k->bval[at];
 		b->length = &k->blen[at];
 		b->u.indicator = &k->bind_null[at];
