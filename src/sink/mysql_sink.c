@@ -1532,6 +1532,71 @@ static int send_upserts(struct my_sink *k, struct plan *p,
 	return send_upserts_text(k, p, rows, n, e);
 }
 
+/*
+ * Does the delete carry every part of the target's key?  A transform may
+ * delete by a key of its own that is only part of the target's: ferry's
+ * DolphinScheduler split deletes task definitions by id, and 3.2's MySQL
+ * schema keys them by (id, code) where PostgreSQL's keys them by id.
+ */
+static bool has_target_key(const struct plan *p, const struct change *c)
+{
+	bool old = key_image_old(c);
+
+	for (size_t j = 0; j < p->tt->npk; j++) {
+		uint32_t col = (uint32_t)p->keycols[j];
+		enum datum_state st = old ? change_old(c, col, NULL, NULL)
+					  : change_new(c, col, NULL, NULL);
+
+		if (st != DATUM_VALUE)
+			return false;
+	}
+	return true;
+}
+
+/* DELETE FROM t WHERE <the change's own key>: for a delete that lacks
+ * part of the target's key (see has_target_key()). */
+static int send_delete_by_own_key(struct my_sink *k, const struct plan *p,
+				  const struct change *c, struct err *e)
+{
+	const struct table_desc *d = p->desc;
+	bool old = key_image_old(c);
+	char key[200], what[320];
+	size_t nkey = 0, ngot = 0;
+	int rc = 0;
+
+	describe_key(p, c, old, key, sizeof(key));
+	for (uint32_t i = 0; i < d->ncols; i++) {
+		if (!d->cols[i].key)
+			continue;
+		nkey++;
+		if ((old ? change_old(c, i, NULL, NULL)
+			 : change_new(c, i, NULL, NULL)) == DATUM_VALUE)
+			ngot++;
+	}
+	if (nkey == 0 || ngot != nkey)
+		return err_set(e, FERRY_EDATA, "could not write %s (delete "
+			       "%s): the change carries neither the table's "
+			       "key nor a whole key of its own",
+			       p->tt->qname.data, key);
+	buf_reset(&k->one);
+	if (buf_printf(&k->one, "DELETE FROM %s WHERE ", p->tt->qname.data))
+		return full_error(FERRY_EFULL, e);
+	for (uint32_t i = 0, n = 0; i < d->ncols && !rc; i++) {
+		if (!d->cols[i].key)
+			continue;
+		if ((n++ && buf_puts(&k->one, " AND ")) ||
+		    put_ident(&k->one, d->cols[i].name) ||
+		    buf_putc(&k->one, '='))
+			return full_error(FERRY_EFULL, e);
+		rc = put_value(k, &k->one, p, c, i, old, e);
+	}
+	if (rc)
+		return full_error(rc, e);
+	snprintf(what, sizeof(what), "could not write %s (delete %s)",
+		 p->tt->qname.data, key);
+	return batch_add(k, what, e);
+}
+
 /* DELETE FROM t WHERE a=1 AND b=2: for one row of a composite key,
  * because MariaDB 10.11 plans (a,b) IN ((1,2)) as a scan, not a key
  * lookup (two or more tuples it looks up by key). */
@@ -1659,6 +1724,13 @@ static int send_range(struct my_sink *k, size_t from, size_t to,
 			FLUSH_RUN();
 			rc = cls == OP_PARTIAL ? send_partial(k, p, c, e)
 					       : send_truncate(k, p, e);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (cls == OP_DELETE && !has_target_key(p, c)) {
+			FLUSH_RUN();
+			rc = send_delete_by_own_key(k, p, c, e);
 			if (rc)
 				return rc;
 			continue;
