@@ -464,6 +464,50 @@ TEST(long_upsert_runs_go_by_array_binding_short_ones_as_text)
 	mysql_close(m);
 }
 
+TEST(a_delete_lacking_part_of_the_target_key_deletes_by_its_own)
+{
+	MYSQL *m = my_open(false);
+	/* the change's key is id; the target's is (id, code), like 3.2's
+	 * t_ds_task_definition on MySQL */
+	struct table_desc *t = MK_TABLE("wk", { "id", DATUM_T_INT, true },
+					{ "code", DATUM_T_INT, false },
+					{ "name", DATUM_T_TEXT, false });
+	struct sink *k = open_sink("t-wk", 0);
+	struct change *c;
+	struct err e;
+
+	my_do(m, "DROP TABLE IF EXISTS wk");
+	my_do(m, "CREATE TABLE wk (id int, code bigint, name text, "
+		 "PRIMARY KEY (id, code))");
+	apply(k, begin());
+	apply(k, ins(t, V("1", "101", "a")));
+	apply(k, ins(t, V("2", "102", "b")));
+	apply(k, ins(t, V("3", "103", "c")));
+	apply(k, commit_at(1));
+	flush(k);
+	apply(k, begin());
+	apply(k, del(t, V("2", NULL, NULL)));		/* id only */
+	apply(k, del(t, V("3", "103", NULL)));		/* the whole key */
+	apply(k, commit_at(2));
+	flush(k);
+	CHECK_SQL(m, "1:101", "SELECT GROUP_CONCAT(CONCAT(id, ':', code)) "
+		  "FROM wk");
+	/* neither key: a data error naming the row, nothing written */
+	c = change_new_row(CHANGE_DELETE, t, true, false);
+	CHECK_INT_EQ(change_set_old(c, 2, DATUM_VALUE, "a", 1), 0);
+	apply(k, begin());
+	apply(k, c);
+	apply(k, commit_at(3));
+	CHECK_INT_EQ(sink_flush(k, &e), FERRY_EDATA);
+	CHECK_STR_CONTAINS(e.msg, "could not write `wk` (delete id=NULL");
+	CHECK_STR_CONTAINS(e.msg, "carries neither the table's key nor a "
+			   "whole key of its own");
+	CHECK_SQL(m, "1", "SELECT COUNT(*) FROM wk");
+	sink_close(k);
+	table_desc_unref(t);
+	mysql_close(m);
+}
+
 TEST(a_key_change_moves_the_row)
 {
 	MYSQL *m = my_open(false);
