@@ -211,6 +211,12 @@ static int errno_error(unsigned int no, const char *msg, const char *what,
 {
 	if (no == 0)
 		return err_set(e, FERRY_ESQL, "%s: unknown error", what);
+	if (no == ER_BAD_NULL_ERROR)
+		/* also how an upsert refuses a row (see plan_sql()) */
+		return err_set(e, FERRY_ESQL, "%s: %s (errno %u; on a key "
+			       "column: the row collides with another on a "
+			       "unique key other than the primary key)", what,
+			       msg && *msg ? msg : "?", no);
 	return err_set(e, my_transient(no) ? FERRY_ECONN : FERRY_ESQL,
 		       "%s: %s (errno %u)", what, msg && *msg ? msg : "?", no);
 }
@@ -867,12 +873,26 @@ static void plan_free(struct plan *p)
  * VALUES(col); MySQL 8.0.20 deprecates that in favour of a row alias
  * (INSERT ... AS new ... UPDATE col = new.col), which MariaDB does not
  * parse.  No form suits both, so the server's version, read at connect,
- * picks one.  Key columns are set to themselves (a no-op), not to the new
- * row's value: a conflict on another unique key must not move the row.
- * Such a conflict does update the row it collides with (MySQL's rule,
- * where PostgreSQL's ON CONFLICT (pk) would fail); a replica whose source
- * enforces the same unique keys does not meet one.
+ * picks one.  The update must happen only on a conflict on the primary
+ * key: MySQL updates the row the new one collides with on *any* unique
+ * key, which for another key (3.2 has unique names where 1.3 had none)
+ * would overwrite an unrelated row, code and all.  So the first key
+ * column is set to itself when the key is the new row's and to NULL
+ * otherwise, which a key column refuses (error 1048, SQLSTATE 23000): the
+ * row is refused, as PostgreSQL's ON CONFLICT (pk) refuses it, and goes
+ * to the reject store.
  */
+/* The new row's value of `col` in the update list: VALUES(`col`) or the
+ * row alias's. */
+static int put_new_value(const struct my_sink *k, struct buf *out,
+			 const char *col)
+{
+	int rc = buf_puts(out, k->row_alias ? MY_SINK_ROW_ALIAS "." : "VALUES(");
+
+	rc |= put_ident(out, col);
+	return rc | (k->row_alias ? 0 : buf_putc(out, ')'));
+}
+
 static int plan_sql(const struct my_sink *k, struct plan *p)
 {
 	const struct table_desc *d = p->desc;
@@ -888,27 +908,27 @@ static int plan_sql(const struct my_sink *k, struct plan *p)
 	if (k->row_alias)
 		rc |= buf_puts(&p->ins_tail, " AS " MY_SINK_ROW_ALIAS);
 	rc |= buf_puts(&p->ins_tail, " ON DUPLICATE KEY UPDATE ");
-	for (uint32_t i = 0, n = 0; i < d->ncols; i++) {
+	/* first key column = IF(the key is the new row's, itself, NULL) */
+	rc |= put_ident(&p->ins_tail, d->cols[p->keycols[0]].name);
+	rc |= buf_puts(&p->ins_tail, "=IF(");
+	for (size_t j = 0; j < tt->npk; j++) {
+		const char *kc = d->cols[p->keycols[j]].name;
+
+		rc |= j ? buf_puts(&p->ins_tail, " AND ") : 0;
+		rc |= put_ident(&p->ins_tail, kc);
+		rc |= buf_puts(&p->ins_tail, "<=>");
+		rc |= put_new_value(k, &p->ins_tail, kc);
+	}
+	rc |= buf_putc(&p->ins_tail, ',');
+	rc |= put_ident(&p->ins_tail, d->cols[p->keycols[0]].name);
+	rc |= buf_puts(&p->ins_tail, ",NULL)");
+	for (uint32_t i = 0; i < d->ncols; i++) {
 		if (p->is_key[i])
 			continue;
-		rc |= n++ ? buf_putc(&p->ins_tail, ',') : 0;
+		rc |= buf_putc(&p->ins_tail, ',');
 		rc |= put_ident(&p->ins_tail, d->cols[i].name);
-		if (k->row_alias) {
-			rc |= buf_puts(&p->ins_tail, "=" MY_SINK_ROW_ALIAS ".");
-			rc |= put_ident(&p->ins_tail, d->cols[i].name);
-		} else {
-			rc |= buf_puts(&p->ins_tail, "=VALUES(");
-			rc |= put_ident(&p->ins_tail, d->cols[i].name);
-			rc |= buf_putc(&p->ins_tail, ')');
-		}
-	}
-	if (d->ncols == tt->npk) {
-		/* every column is key: the row is there or it is not */
-		const char *k0 = d->cols[p->keycols[0]].name;
-
-		rc |= put_ident(&p->ins_tail, k0);
 		rc |= buf_putc(&p->ins_tail, '=');
-		rc |= put_ident(&p->ins_tail, k0);
+		rc |= put_new_value(k, &p->ins_tail, d->cols[i].name);
 	}
 	rc |= buf_printf(&p->del_head, "DELETE FROM %s WHERE ",
 			 tt->qname.data);

@@ -46,6 +46,26 @@ static size_t bulk_rows;
 #define BULK_ALWAYS ((size_t)1)
 #define BULK_NEVER SIZE_MAX
 
+/* Rows the sinks opened while `collect_rejects` is set refused. */
+static bool collect_rejects;
+static struct {
+	int n;
+	char reason[8][ERR_MSG_MAX];
+} rejected;
+
+static int reject_cb(void *ctx, const struct change *c, const char *reason,
+		     struct err *e)
+{
+	(void)ctx;
+	(void)c;
+	(void)e;
+	if (rejected.n < 8)
+		snprintf(rejected.reason[rejected.n], ERR_MSG_MAX, "%s",
+			 reason);
+	rejected.n++;
+	return 0;
+}
+
 static int open_sink_db(const struct config_db *db, const char *id,
 			size_t txn_memory, struct sink **k, struct err *e)
 {
@@ -54,6 +74,8 @@ static int open_sink_db(const struct config_db *db, const char *id,
 	memset(&p, 0, sizeof(p));
 	p.db = db;
 	p.mysql_bulk_rows = bulk_rows;
+	if (collect_rejects)
+		p.reject = reject_cb;
 	p.password = harness_env("FERRY_TEST_MY_PASSWORD");
 	p.checkpoint_id = id;
 	p.txn_memory = txn_memory;
@@ -506,6 +528,79 @@ TEST(a_delete_lacking_part_of_the_target_key_deletes_by_its_own)
 	sink_close(k);
 	table_desc_unref(t);
 	mysql_close(m);
+}
+
+/*
+ * MySQL's upsert updates the row the new one collides with on any unique
+ * key; ferry's refuses a collision on another key than the primary one,
+ * as PostgreSQL's ON CONFLICT (pk) does, instead of overwriting an
+ * unrelated row.
+ */
+static void unique_collision(size_t bulk)
+{
+	MYSQL *m = my_open(false);
+	struct table_desc *t;
+	struct sink *k;
+	struct err e;
+
+	my_do(m, "DROP TABLE IF EXISTS uq");
+	my_do(m, "CREATE TABLE uq (id int PRIMARY KEY, name varchar(50) "
+		 "NOT NULL UNIQUE, n int)");
+	t = MK_TABLE("uq", { "id", DATUM_T_INT, true },
+		     { "name", DATUM_T_TEXT, false },
+		     { "n", DATUM_T_INT, false });
+	bulk_rows = bulk;
+	k = open_sink("t-uq", 0);
+	apply(k, begin());
+	apply(k, ins(t, V("1", "a", "1")));
+	apply(k, ins(t, V("2", "b", "2")));
+	apply(k, commit_at(1));
+	flush(k);
+	/* without a reject store: the flush fails, naming the row */
+	apply(k, begin());
+	apply(k, ins(t, V("3", "a", "3")));
+	apply(k, commit_at(2));
+	CHECK_INT_EQ(sink_flush(k, &e), FERRY_ESQL);
+	CHECK_STR_CONTAINS(e.msg, "could not write `uq` (id=3");
+	CHECK_STR_CONTAINS(e.msg, "collides with another on a unique key "
+			   "other than the primary key");
+	sink_close(k);
+	/* with one: the row is set aside, its neighbours go in, and an
+	 * update by the primary key still updates */
+	collect_rejects = true;
+	rejected.n = 0;
+	k = open_sink("t-uq", 0);
+	collect_rejects = false;
+	bulk_rows = 0;
+	apply(k, begin());
+	for (int i = 10; i < 20; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "%d", i);
+		apply(k, ins(t, V(id, i == 15 ? "b" : id, "0")));
+	}
+	apply(k, upd(t, V("1", "a", "1"), V("1", "a2", "11")));
+	apply(k, commit_at(3));
+	flush(k);
+	CHECK_INT_EQ(rejected.n, 1);
+	CHECK_STR_CONTAINS(rejected.reason[0], "could not write `uq` (id=15)");
+	CHECK_STR_CONTAINS(rejected.reason[0], "errno 1048");
+	CHECK_SQL(m, "1:a2:11 2:b:2", "SELECT GROUP_CONCAT(CONCAT_WS(':', id, "
+		  "name, n) ORDER BY id SEPARATOR ' ') FROM uq WHERE id < 10");
+	CHECK_SQL(m, "9", "SELECT COUNT(*) FROM uq WHERE id >= 10");
+	sink_close(k);
+	table_desc_unref(t);
+	mysql_close(m);
+}
+
+TEST(a_collision_on_another_unique_key_refuses_the_row_as_sql_text)
+{
+	unique_collision(BULK_NEVER);
+}
+
+TEST(a_collision_on_another_unique_key_refuses_the_row_by_array_binding)
+{
+	unique_collision(BULK_ALWAYS);
 }
 
 TEST(a_key_change_moves_the_row)
