@@ -725,6 +725,65 @@ static int send_partial(struct pg_sink *k, struct plan *p, struct change *c,
 	return send_statement(k, desc, e);
 }
 
+/*
+ * Does the delete carry every part of the target's key?  A transform may
+ * delete by a key of its own that is only part of a wider target key
+ * (3.2's MySQL schema keys task definitions by (id, code); a target here
+ * may be keyed wider than its source too).
+ */
+static bool has_target_key(const struct plan *p, const struct change *c)
+{
+	for (size_t j = 0; j < p->tt->npk; j++) {
+		uint32_t col = (uint32_t)p->keycols[j];
+		enum datum_state st = c->oldv ? change_old(c, col, NULL, NULL)
+					      : change_new(c, col, NULL, NULL);
+
+		if (st != DATUM_VALUE)
+			return false;
+	}
+	return true;
+}
+
+/* DELETE FROM t WHERE <the change's own key>, for a delete that lacks
+ * part of the target's (see has_target_key()). */
+static int send_delete_by_own_key(struct pg_sink *k, struct plan *p,
+				  struct change *c, struct err *e)
+{
+	const struct table_desc *d = p->desc;
+	bool old = c->oldv != NULL;
+	size_t param = 1, nkey = 0, ngot = 0;
+	char desc[256];
+	int rc = 0;
+
+	for (uint32_t i = 0; i < d->ncols; i++) {
+		if (!d->cols[i].key)
+			continue;
+		nkey++;
+		if ((old ? change_old(c, i, NULL, NULL)
+			 : change_new(c, i, NULL, NULL)) == DATUM_VALUE)
+			ngot++;
+	}
+	describe(p, c, old, "delete of", desc, sizeof(desc));
+	if (nkey == 0 || ngot != nkey)
+		return err_set(e, FERRY_EDATA, "%s: the change carries neither "
+			       "the table's key nor a whole key of its own",
+			       desc);
+	buf_reset(&k->sql);
+	reset_params(k);
+	rc |= buf_printf(&k->sql, "DELETE FROM %s WHERE ", p->tt->qname.data);
+	for (uint32_t i = 0; i < d->ncols; i++) {
+		if (!d->cols[i].key)
+			continue;
+		rc |= param > 1 ? buf_puts(&k->sql, " AND ") : 0;
+		rc |= put_ident(k, d->cols[i].name);
+		rc |= buf_printf(&k->sql, "=$%zu", param++);
+		add_value(k, c, i, old);
+	}
+	if (rc)
+		return err_set(e, FERRY_EFULL, "statement too long");
+	return send_statement(k, desc, e);
+}
+
 static int send_truncate(struct pg_sink *k, struct plan *p, struct err *e)
 {
 	char desc[300];
@@ -1089,10 +1148,13 @@ static int send_range(struct pg_sink *k, size_t from, size_t to,
 			run[nrun++] = c;
 			FLUSH_RUN();
 		}
-		if (cls == OP_PARTIAL || cls == OP_TRUNCATE) {
+		if (cls == OP_PARTIAL || cls == OP_TRUNCATE ||
+		    (cls == OP_DELETE && !has_target_key(p, c))) {
 			FLUSH_RUN();
-			rc = cls == OP_PARTIAL ? send_partial(k, p, c, e)
-					       : send_truncate(k, p, e);
+			rc = cls == OP_PARTIAL	  ? send_partial(k, p, c, e)
+			     : cls == OP_TRUNCATE ? send_truncate(k, p, e)
+						  : send_delete_by_own_key(k, p,
+									   c, e);
 			if (rc)
 				goto out;
 			continue;
