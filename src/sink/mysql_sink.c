@@ -141,6 +141,7 @@ struct my_sink {
 	bool streamed;		/* and rows of an unfinished transaction
 				   went into it */
 	bool refused;		/* the last server error refused a row */
+	unsigned int last_errno;	/* ... and its number */
 	/* where rows the target refuses go (see sink_params) */
 	int (*reject)(void *ctx, const struct change *c, const char *reason,
 		      struct err *e);
@@ -248,6 +249,7 @@ static int my_error(struct my_sink *k, const char *what, struct err *e)
 	unsigned int no = mysql_errno(k->conn);
 
 	k->refused = refused_row(no, mysql_sqlstate(k->conn));
+	k->last_errno = no;
 	return errno_error(no, mysql_error(k->conn), what, e);
 }
 
@@ -257,6 +259,7 @@ static int stmt_error(struct my_sink *k, MYSQL_STMT *s, const char *what,
 	unsigned int no = mysql_stmt_errno(s);
 
 	k->refused = refused_row(no, mysql_stmt_sqlstate(s));
+	k->last_errno = no;
 	return errno_error(no, mysql_stmt_error(s), what, e);
 }
 
@@ -2037,6 +2040,33 @@ static int flush_batch(struct my_sink *k, size_t upto, struct err *e)
  * only for a batch that held a bad row.  A savepoint of the same name
  * replaces the one before, so none is released.
  */
+/*
+ * The reason a row was refused, for the reject store: the server's
+ * message, except where it is the upsert's guard speaking (see
+ * plan_sql()): a NULL for the first key column of a row that has a key.
+ */
+static void refusal_reason(struct my_sink *k, const struct change *c,
+			   const struct err *re, char *out, size_t n)
+{
+	struct plan *p = NULL;
+	struct err pe;
+	char col[300], key[200];
+
+	snprintf(out, n, "%s", re->msg);
+	if (k->last_errno != ER_BAD_NULL_ERROR ||
+	    classify(c) != OP_UPSERT || plan_for(k, c->table, &p, &pe) ||
+	    !has_target_key(p, c))
+		return;
+	snprintf(col, sizeof(col), "Column '%s' cannot be null",
+		 p->desc->cols[p->keycols[0]].name);
+	if (!strstr(re->msg, col))
+		return;
+	describe_key(p, c, false, key, sizeof(key));
+	snprintf(out, n, "could not write %s (%s): the row collides with "
+		 "another on a unique key other than the primary key",
+		 p->tt->qname.data, key);
+}
+
 static int flush_careful(struct my_sink *k, size_t upto, struct err *e)
 {
 	uint64_t rejected = 0;
@@ -2056,6 +2086,9 @@ static int flush_careful(struct my_sink *k, size_t upto, struct err *e)
 		if (!rc)
 			rc = batch_send(k, &re);
 		if (rc && k->refused) {
+			char why[ERR_MSG_MAX];
+
+			refusal_reason(k, k->ops[i], &re, why, sizeof(why));
 			batch_reset(k);
 			rc = batch_add_simple(k, "ROLLBACK TO SAVEPOINT "
 					      "ferry_row", "could not roll "
@@ -2063,8 +2096,8 @@ static int flush_careful(struct my_sink *k, size_t upto, struct err *e)
 			if (!rc)
 				rc = batch_send(k, e);
 			if (!rc)
-				rc = k->reject(k->reject_ctx, k->ops[i],
-					       re.msg, e);
+				rc = k->reject(k->reject_ctx, k->ops[i], why,
+					       e);
 			rejected++;
 			continue;
 		}
