@@ -65,6 +65,7 @@
 #include "ferry/json.h"
 #include "ferry/log.h"
 #include "ferry/mem.h"
+#include "ferry/my_conn.h"
 #include "ferry/source.h"
 
 /* fetch queue bounds: events and bytes (one event always fits) */
@@ -419,76 +420,18 @@ static int put_ident(struct buf *b, const char *s)
 
 /* ---- connecting ----------------------------------------------------------- */
 
-/* TLS as Connector/C 3.3 offers it; see also sink/mysql_sink.c */
-static void set_tls(MYSQL *m, const struct config_db *db)
-{
-	my_bool on = 1, off = 0;
-
-	switch (db->sslmode) {
-	case CONFIG_SSL_DEFAULT:
-		if (!db->ssl_ca)
-			return;
-		/* a CA given without a mode: verify with it */
-		/* fall through */
-	case CONFIG_SSL_VERIFY_CA:
-	case CONFIG_SSL_VERIFY_FULL:
-		mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
-		mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
-		break;
-	case CONFIG_SSL_DISABLE:
-		mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &off);
-		mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
-		return;
-	case CONFIG_SSL_ALLOW:
-	case CONFIG_SSL_PREFER:
-	case CONFIG_SSL_REQUIRE:
-		mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
-		mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
-		break;
-	}
-	if (db->ssl_ca)
-		mysql_optionsv(m, MYSQL_OPT_SSL_CA, db->ssl_ca);
-}
-
 static int my_connect(struct mysql_source *s, MYSQL **out, unsigned read_to,
 		      struct err *e)
 {
-	const struct config_db *db = s->db;
-	const char *host = db->host, *sock = NULL;
-	unsigned int timeout = 10, local_infile = 0;
-	my_bool off = 0;
-	MYSQL *m;
+	const struct my_conn_params cp = {
+		.db = s->db,
+		.password = s->password,
+		.application_name = s->app_name,
+		.read_timeout = read_to,
+		.what = "the source",
+	};
 
-	m = *out = mysql_init(NULL);
-	if (!m)
-		return err_set(e, FERRY_ENOMEM, "could not allocate a MySQL "
-			       "connection");
-	mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-	if (read_to)
-		mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &read_to);
-	mysql_optionsv(m, MYSQL_OPT_RECONNECT, &off);
-	mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &local_infile);
-	mysql_optionsv(m, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name",
-		       s->app_name);
-	set_tls(m, db);
-	if (host && host[0] == '/') {
-		sock = host;	/* a Unix socket path */
-		host = "localhost";
-	}
-	if (!mysql_real_connect(m, host, db->user,
-				*s->password ? s->password : NULL,
-				db->database, (unsigned)db->port, sock, 0))
-		return err_set(e, FERRY_ECONN, "could not connect to the "
-			       "source at %s:%d database \"%s\" as \"%s\": %s "
-			       "(errno %u)", db->host, db->port, db->database,
-			       db->user, mysql_error(m), mysql_errno(m));
-	if (db->sslmode == CONFIG_SSL_REQUIRE && !mysql_get_ssl_cipher(m))
-		return err_set(e, FERRY_ECONN, "could not connect to the "
-			       "source at %s:%d: the server does not offer "
-			       "TLS and sslmode is require", db->host,
-			       db->port);
-	return 0;
+	return my_conn_open(&cp, out, e);
 }
 
 /*

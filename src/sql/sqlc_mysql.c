@@ -7,16 +7,16 @@
  * result is freed, so the struct sqlc_result only indexes them (walking
  * the row list once: mysql_data_seek() would be linear per call).
  *
- * The session is set up the way mysql_sink.c sets up its own: utf8mb4
- * (checked after connecting), UTC, no silent reconnect, no LOCAL INFILE,
- * and TLS as the config's sslmode says (Connector/C has no "verify the CA
- * but not the host name": verify-ca checks both).
+ * The connection is opened by my_conn_open() like every other of ferry's;
+ * the session is then checked for utf8mb4 and set to UTC, as
+ * mysql_sink.c sets up its own.
  */
 #include <mysql.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ferry/mem.h"
+#include "ferry/my_conn.h"
 #include "sqlc_int.h"
 
 struct my_impl {
@@ -129,69 +129,22 @@ static const struct sqlc_ops my_ops = {
 	.close = my_close,
 };
 
-static void set_tls(MYSQL *m, const struct config_db *db)
-{
-	my_bool on = 1, off = 0;
-
-	switch (db->sslmode) {
-	case CONFIG_SSL_DEFAULT:
-		if (!db->ssl_ca)
-			return;
-		/* a CA given without a mode: verify with it */
-		/* fall through */
-	case CONFIG_SSL_VERIFY_CA:
-	case CONFIG_SSL_VERIFY_FULL:
-		mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
-		mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
-		break;
-	case CONFIG_SSL_DISABLE:
-		mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &off);
-		mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
-		return;
-	case CONFIG_SSL_ALLOW:
-	case CONFIG_SSL_PREFER:
-	case CONFIG_SSL_REQUIRE:
-		mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
-		mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
-		break;
-	}
-	if (db->ssl_ca)
-		mysql_optionsv(m, MYSQL_OPT_SSL_CA, db->ssl_ca);
-}
-
 int sqlc_my_connect(const struct config_db *db, const char *password,
 		    const char *application_name, struct sqlc **out,
 		    struct err *e)
 {
-	const char *host = db->host, *sock = NULL;
-	unsigned int timeout = 10, local_infile = 0;
-	my_bool off = 0;
+	const struct my_conn_params cp = {
+		.db = db,
+		.password = password,
+		.application_name = application_name,
+		.what = "MySQL",
+	};
 	struct sqlc *c;
 	MYSQL *m;
 	int rc;
 
-	m = mysql_init(NULL);
-	if (!m)
-		return err_set(e, FERRY_ENOMEM, "could not allocate a MySQL "
-			       "connection");
-	mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-	mysql_optionsv(m, MYSQL_OPT_RECONNECT, &off);
-	mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &local_infile);
-	mysql_optionsv(m, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name",
-		       application_name ? application_name : "ferry");
-	set_tls(m, db);
-	if (host && host[0] == '/') {
-		sock = host;	/* a Unix socket path */
-		host = "localhost";
-	}
-	if (!mysql_real_connect(m, host, db->user,
-				password && *password ? password : NULL,
-				db->database, (unsigned)db->port, sock, 0)) {
-		rc = err_set(e, FERRY_ECONN, "could not connect to MySQL at "
-			     "%s:%d database \"%s\" as \"%s\": %s (errno %u)",
-			     db->host, db->port, db->database, db->user,
-			     mysql_error(m), mysql_errno(m));
+	rc = my_conn_open(&cp, &m, e);
+	if (rc) {
 		mysql_close(m);
 		return rc;
 	}
@@ -199,12 +152,6 @@ int sqlc_my_connect(const struct config_db *db, const char *password,
 	c->ops = &my_ops;
 	c->driver = CONFIG_DRIVER_MYSQL;
 	c->conn = m;
-	if (db->sslmode == CONFIG_SSL_REQUIRE && !mysql_get_ssl_cipher(m)) {
-		rc = err_set(e, FERRY_ECONN, "could not connect to MySQL at "
-			     "%s:%d: the server does not offer TLS and sslmode "
-			     "is require", db->host, db->port);
-		goto fail;
-	}
 	if (strcmp(mysql_character_set_name(m), "utf8mb4") != 0) {
 		rc = err_set(e, FERRY_ECONFIG, "MySQL at %s:%d does not accept "
 			     "character set utf8mb4 (got %s)", db->host,
