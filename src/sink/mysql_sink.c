@@ -53,6 +53,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../my/my_conn.h"
 #include "ferry/buf.h"
 #include "ferry/change.h"
 #include "ferry/checkpoint.h"
@@ -60,7 +61,6 @@
 #include "ferry/err.h"
 #include "ferry/log.h"
 #include "ferry/mem.h"
-#include "ferry/my_conn.h"
 #include "ferry/pos.h"
 #include "ferry/sink.h"
 

@@ -60,12 +60,12 @@
 #include <mariadb_rpl.h>
 #include <mysqld_error.h>
 
+#include "../my/my_conn.h"
 #include "ferry/binlog.h"
 #include "ferry/buf.h"
 #include "ferry/json.h"
 #include "ferry/log.h"
 #include "ferry/mem.h"
-#include "ferry/my_conn.h"
 #include "ferry/source.h"
 
 /* fetch queue bounds: events and bytes (one event always fits) */

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../my/my_conn.h"
 #include "ferry/mem.h"
-#include "ferry/my_conn.h"
 #include "sqlc_int.h"
 
 struct my_impl {

@@ -3,7 +3,7 @@
  */
 #include <mysql.h>
 
-#include "ferry/my_conn.h"
+#include "my_conn.h"
 
 /*
  * TLS as Connector/C 3.3 offers it.  It has no separate "verify the CA
@@ -42,8 +42,7 @@ static void set_tls(MYSQL *m, const struct config_db *db)
 		mysql_optionsv(m, MYSQL_OPT_SSL_CA, db->ssl_ca);
 }
 
-int my_conn_open(const struct my_conn_params *p, struct st_mysql **out,
-		 struct err *e)
+int my_conn_open(const struct my_conn_params *p, MYSQL **out, struct err *e)
 {
 	const struct config_db *db = p->db;
 	const char *host = db->host, *sock = NULL;
