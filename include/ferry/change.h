@@ -152,6 +152,13 @@ enum datum_state change_old(const struct change *c, uint32_t i,
 enum datum_state change_new(const struct change *c, uint32_t i,
 			    const char **data, size_t *len);
 
+/*
+ * Does the image (old, or new) hold a value for every column its table
+ * marks as key, and does the table mark one?  A transform's own key may be
+ * narrower than the target's; sinks then address the row by this one.
+ */
+bool change_has_own_key(const struct change *c, bool old);
+
 /* Bytes this change holds, for queue and memory accounting. */
 size_t change_mem_size(const struct change *c);
 

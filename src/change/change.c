@@ -185,6 +185,21 @@ enum datum_state change_new(const struct change *c, uint32_t i,
 	return get_datum(c, c->newv, i, data, len);
 }
 
+bool change_has_own_key(const struct change *c, bool old)
+{
+	bool any = false;
+
+	for (uint32_t i = 0; i < c->table->ncols; i++) {
+		if (!c->table->cols[i].key)
+			continue;
+		if ((old ? change_old(c, i, NULL, NULL)
+			 : change_new(c, i, NULL, NULL)) != DATUM_VALUE)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 size_t change_mem_size(const struct change *c)
 {
 	size_t n = sizeof(*c) + c->payload.cap;

@@ -1585,19 +1585,10 @@ static int send_delete_by_own_key(struct my_sink *k, const struct plan *p,
 	const struct table_desc *d = p->desc;
 	bool old = key_image_old(c);
 	char key[200], what[320];
-	size_t nkey = 0, ngot = 0;
 	int rc = 0;
 
 	describe_key(p, c, old, key, sizeof(key));
-	for (uint32_t i = 0; i < d->ncols; i++) {
-		if (!d->cols[i].key)
-			continue;
-		nkey++;
-		if ((old ? change_old(c, i, NULL, NULL)
-			 : change_new(c, i, NULL, NULL)) == DATUM_VALUE)
-			ngot++;
-	}
-	if (nkey == 0 || ngot != nkey)
+	if (!change_has_own_key(c, old))
 		return err_set(e, FERRY_EDATA, "could not write %s (delete "
 			       "%s): the change carries neither the table's "
 			       "key nor a whole key of its own",

@@ -751,20 +751,12 @@ static int send_delete_by_own_key(struct pg_sink *k, struct plan *p,
 {
 	const struct table_desc *d = p->desc;
 	bool old = c->oldv != NULL;
-	size_t param = 1, nkey = 0, ngot = 0;
+	size_t param = 1;
 	char desc[256];
 	int rc = 0;
 
-	for (uint32_t i = 0; i < d->ncols; i++) {
-		if (!d->cols[i].key)
-			continue;
-		nkey++;
-		if ((old ? change_old(c, i, NULL, NULL)
-			 : change_new(c, i, NULL, NULL)) == DATUM_VALUE)
-			ngot++;
-	}
 	describe(p, c, old, "delete of", desc, sizeof(desc));
-	if (nkey == 0 || ngot != nkey)
+	if (!change_has_own_key(c, old))
 		return err_set(e, FERRY_EDATA, "%s: the change carries neither "
 			       "the table's key nor a whole key of its own",
 			       desc);

@@ -47,7 +47,36 @@ TEST(change_row_keeps_values_nulls_and_unchanged)
 	CHECK_INT_EQ(table_desc_find(c->table, "blob"), 2);
 	CHECK_INT_EQ(table_desc_find(c->table, "nope"), -1);
 	CHECK(change_mem_size(c) > sizeof(*c));
+	/* id is the key: the new and the old image carry it */
+	CHECK(change_has_own_key(c, false));
+	CHECK(change_has_own_key(c, true));
 	change_free(c);
+}
+
+TEST(change_has_own_key_needs_every_key_column_and_a_key)
+{
+	struct table_desc *t = table_desc_new("", "k", 3);
+	struct table_desc *nokey = table_desc_new("", "n", 1);
+	struct change *c;
+
+	table_desc_set_col(t, 0, "id", DATUM_T_INT, 0, true);
+	table_desc_set_col(t, 1, "code", DATUM_T_INT, 0, true);
+	table_desc_set_col(t, 2, "name", DATUM_T_TEXT, 0, false);
+	table_desc_set_col(nokey, 0, "v", DATUM_T_TEXT, 0, false);
+	c = change_new_row(CHANGE_DELETE, t, true, false);
+	CHECK_INT_EQ(change_set_old(c, 0, DATUM_VALUE, "1", 1), 0);
+	CHECK(!change_has_own_key(c, true));	/* code missing */
+	CHECK_INT_EQ(change_set_old(c, 1, DATUM_NULL, NULL, 0), 0);
+	CHECK(!change_has_own_key(c, true));	/* code NULL */
+	CHECK_INT_EQ(change_set_old(c, 1, DATUM_VALUE, "7", 1), 0);
+	CHECK(change_has_own_key(c, true));	/* name is not key */
+	change_free(c);
+	c = change_new_row(CHANGE_DELETE, nokey, true, false);
+	CHECK_INT_EQ(change_set_old(c, 0, DATUM_VALUE, "x", 1), 0);
+	CHECK(!change_has_own_key(c, true));	/* no key at all */
+	change_free(c);
+	table_desc_unref(t);
+	table_desc_unref(nokey);
 }
 
 TEST(change_values_survive_payload_growth)
