@@ -159,6 +159,10 @@ enum datum_state change_new(const struct change *c, uint32_t i,
  */
 bool change_has_own_key(const struct change *c, bool old);
 
+/* Does the image hold a value for each of the `n` columns `cols`? */
+bool change_has_values(const struct change *c, bool old, const int *cols,
+		       size_t n);
+
 /* Bytes this change holds, for queue and memory accounting. */
 size_t change_mem_size(const struct change *c);
 

@@ -200,6 +200,19 @@ bool change_has_own_key(const struct change *c, bool old)
 	return any;
 }
 
+bool change_has_values(const struct change *c, bool old, const int *cols,
+		       size_t n)
+{
+	for (size_t j = 0; j < n; j++) {
+		uint32_t i = (uint32_t)cols[j];
+
+		if ((old ? change_old(c, i, NULL, NULL)
+			 : change_new(c, i, NULL, NULL)) != DATUM_VALUE)
+			return false;
+	}
+	return true;
+}
+
 size_t change_mem_size(const struct change *c)
 {
 	size_t n = sizeof(*c) + c->payload.cap;

@@ -1564,17 +1564,8 @@ static int send_upserts(struct my_sink *k, struct plan *p,
  */
 static bool has_target_key(const struct plan *p, const struct change *c)
 {
-	bool old = key_image_old(c);
-
-	for (size_t j = 0; j < p->tt->npk; j++) {
-		uint32_t col = (uint32_t)p->keycols[j];
-		enum datum_state st = old ? change_old(c, col, NULL, NULL)
-					  : change_new(c, col, NULL, NULL);
-
-		if (st != DATUM_VALUE)
-			return false;
-	}
-	return true;
+	return change_has_values(c, key_image_old(c), p->keycols,
+				 p->tt->npk);
 }
 
 /* DELETE FROM t WHERE <the change's own key>: for a delete that lacks

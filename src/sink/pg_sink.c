@@ -733,15 +733,7 @@ static int send_partial(struct pg_sink *k, struct plan *p, struct change *c,
  */
 static bool has_target_key(const struct plan *p, const struct change *c)
 {
-	for (size_t j = 0; j < p->tt->npk; j++) {
-		uint32_t col = (uint32_t)p->keycols[j];
-		enum datum_state st = c->oldv ? change_old(c, col, NULL, NULL)
-					      : change_new(c, col, NULL, NULL);
-
-		if (st != DATUM_VALUE)
-			return false;
-	}
-	return true;
+	return change_has_values(c, c->oldv != NULL, p->keycols, p->tt->npk);
 }
 
 /* DELETE FROM t WHERE <the change's own key>, for a delete that lacks

@@ -70,6 +70,9 @@ TEST(change_has_own_key_needs_every_key_column_and_a_key)
 	CHECK(!change_has_own_key(c, true));	/* code NULL */
 	CHECK_INT_EQ(change_set_old(c, 1, DATUM_VALUE, "7", 1), 0);
 	CHECK(change_has_own_key(c, true));	/* name is not key */
+	CHECK(change_has_values(c, true, (const int[]){ 1, 0 }, 2));
+	CHECK(!change_has_values(c, true, (const int[]){ 0, 2 }, 2));
+	CHECK(!change_has_values(c, false, (const int[]){ 0 }, 1));
 	change_free(c);
 	c = change_new_row(CHANGE_DELETE, nokey, true, false);
 	CHECK_INT_EQ(change_set_old(c, 0, DATUM_VALUE, "x", 1), 0);
