@@ -2017,13 +2017,6 @@ static int flush_batch(struct my_sink *k, size_t upto, struct err *e)
 }
 
 /*
- * The batch again, each row under a savepoint: a row the target refuses
- * is rolled back to its savepoint and handed to the reject callback; the
- * others, the checkpoint and COMMIT go through.  A round trip per row, but
- * only for a batch that held a bad row.  A savepoint of the same name
- * replaces the one before, so none is released.
- */
-/*
  * The reason a row was refused, for the reject store: the server's
  * message, except where it is the upsert's guard speaking (see
  * plan_sql()): a NULL for the first key column of a row that has a key.
@@ -2050,6 +2043,13 @@ static void refusal_reason(struct my_sink *k, const struct change *c,
 		 p->tt->qname.data, key);
 }
 
+/*
+ * The batch again, each row under a savepoint: a row the target refuses
+ * is rolled back to its savepoint and handed to the reject callback; the
+ * others, the checkpoint and COMMIT go through.  A round trip per row, but
+ * only for a batch that held a bad row.  A savepoint of the same name
+ * replaces the one before, so none is released.
+ */
 static int flush_careful(struct my_sink *k, size_t upto, struct err *e)
 {
 	uint64_t rejected = 0;
